@@ -1,0 +1,54 @@
+"""All configuration in one place.
+
+Every value has a default that works on a fresh clone, can be overridden by a
+``GOVREPORTS_*`` environment variable, and by the matching CLI flag (the CLI
+passes flags in as keyword arguments, which win over the environment).
+Prefect's own settings (``PREFECT_API_URL``, ``PREFECT_HOME``) are left to Prefect.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVREPORTS_", extra="ignore")
+
+    db: str = Field("sqlite:///data/govreports.db", description="SQLAlchemy database URL")
+    archive: Path = Field(Path("data/raw"), description="content-addressed raw archive directory")
+    sources: Path = Field(Path("sources.yaml"), description="source catalog (YAML)")
+
+    # politeness defaults (a source's own `politeness` wins)
+    rate: float = Field(1.0, description="requests per second per host")
+    concurrency: int = Field(1, description="connections per host")
+    obey_robots: bool = True
+    user_agent: str = "govreports/0.1 (+https://github.com/govreports/govreports; annual-report crawler)"
+
+    # safety caps
+    max_bytes: int = Field(50 * 1024 * 1024, description="body size cap, after decompression")
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_redirects: int = 5
+    max_attempts: int = Field(4, description="attempts per request, retries included")
+
+    # parsing bounds
+    parse_timeout: float = Field(60.0, description="seconds one document may take to parse")
+    max_pdf_pages: int = 300
+
+    # crawl
+    source_concurrency: int = Field(8, description="sources crawled at once by crawl_all")
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with CLI flags (non-None overrides) on top.
+
+    Read afresh on each call: it is cheap, and tests and the CLI change the
+    environment between calls.
+    """
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
