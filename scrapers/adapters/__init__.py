@@ -1,1 +1,1 @@
-"""scrapers/adapters."""
+"""One module per CMS family, each with ``discover(source, client) -> AsyncIterator[Candidate]``."""

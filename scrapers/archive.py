@@ -1,0 +1,118 @@
+"""Content-addressed raw archive: every fetched body, stored once under its sha256.
+
+Why: reparsing after a parser fix must never refetch, and two URLs serving the same
+bytes cost one file. The path comes only from the hash (``aa/bb/<sha256>``), never from a
+URL or an attachment name, so a hostile name cannot steer a write. Writes go to a temp
+file in the target directory and are renamed into place, so a crash leaves either the
+whole file or nothing (and a concurrent writer of the same bytes is harmless).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+from urllib.parse import unquote
+
+__all__ = ["RawArchive", "safe_filename"]
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class RawArchive:
+    """``put(bytes) -> (sha256, path)`` and ``get(sha256) -> bytes`` under one directory."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    def path_for(self, sha256: str) -> Path:
+        """Where a hash lives; refuses anything that is not a lowercase hex sha256."""
+        if not _HEX64.match(sha256):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes) -> tuple[str, Path]:
+        """Store ``data`` (idempotent); return its sha256 and path."""
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.path_for(digest)
+        if path.exists() and path.stat().st_size == len(data):
+            return digest, path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return digest, path
+
+    def get(self, sha256: str) -> bytes:
+        """The bytes stored under ``sha256``; ``FileNotFoundError`` naming the hash if absent."""
+        path = self.path_for(sha256)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"raw archive {self.root}: no object {sha256}") from None
+
+    def __contains__(self, sha256: str) -> bool:
+        return _HEX64.match(sha256 or "") is not None and self.path_for(sha256).exists()
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+_MAX_NAME = 120
+
+
+def _fix_mojibake(name: str) -> str:
+    """Undo the commonest odd encoding: UTF-8/GBK bytes read as Latin-1 (Content-Disposition)."""
+    try:
+        raw = name.encode("latin-1")
+    except UnicodeEncodeError:
+        return name
+    if all(b < 0x80 for b in raw):
+        return name
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return name
+
+
+def safe_filename(name: str | None, *, default: str = "attachment") -> str:
+    """A file name that is safe to show and to use as one path component.
+
+    Takes the last path component (so ``../../etc/passwd`` and ``C:\\x\\y.pdf`` lose their
+    directories), percent-decodes, repairs Latin-1 mojibake, NFC-normalises, drops NUL and
+    control characters and ``<>:"/\\|?*``, strips leading dots and spaces (no hidden files,
+    no ``..``), avoids Windows device names, and bounds the length keeping the extension.
+    Never returns an empty string.
+    """
+    if not name:
+        return default
+    text = unquote(str(name), errors="replace")
+    text = _fix_mojibake(text)
+    text = text.replace("\\", "/").split("/")[-1]
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    text = _UNSAFE.sub("_", text).strip().lstrip(". ").rstrip(". ")
+    if not text or set(text) <= {"_", "."}:
+        return default
+    stem, dot, ext = text.rpartition(".")
+    if not dot:
+        stem, ext = text, ""
+    if stem.lower() in _WINDOWS_RESERVED:
+        stem = "_" + stem
+    ext = ext[:16]
+    room = _MAX_NAME - (len(ext) + 1 if ext else 0)
+    stem = stem[:room] or default
+    return f"{stem}.{ext}" if ext else stem

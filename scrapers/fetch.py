@@ -1,0 +1,173 @@
+"""Fetching one report: its detail page, and the attachment when the page is only a stub.
+
+``fetch_report`` is the one coroutine the pipeline calls per candidate. It never raises
+for a bad URL or server: the outcome (new | changed | unchanged | failed | blocked) and
+the error are in the returned ``FetchedReport``, and every request is in the client's
+fetch log. Bodies go to the raw archive before the caller sees them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from email.message import Message
+from typing import Literal
+from urllib.parse import urlsplit
+
+from scrapers.archive import safe_filename
+from scrapers.errors import FetchError
+from scrapers.http import HttpResult, SourceClient
+from scrapers.model import Candidate, FetchedDoc, FetchedReport, Validators
+
+__all__ = ["STUB_MAX_CHARS", "fetch_document", "fetch_report", "pick_attachment"]
+
+#: a detail page whose extracted body is shorter than this and links a document is a stub
+STUB_MAX_CHARS = 400
+_REPORT_EXT = (".pdf", ".docx", ".doc", ".wps")
+_EXT_RANK = {".pdf": 0, ".docx": 1, ".doc": 2, ".wps": 3}
+_HINT = re.compile(r"年度报告|年报|信息公开")
+
+
+def _ext(url: str) -> str:
+    path = urlsplit(url).path.lower()
+    for ext in _REPORT_EXT:
+        if path.endswith(ext):
+            return ext
+    return ""
+
+
+def pick_attachment(links: list[tuple[str, str]], title: str = "") -> str | None:
+    """The attachment most likely to be the report: report-ish link text, then PDF > DOCX > DOC > WPS."""
+    usable = [(u, t) for u, t in links if _ext(u) or re.search(r"(?:^|/)P0\d+", urlsplit(u).path)]
+    if not usable:
+        return None
+
+    def score(item: tuple[str, str]) -> tuple[int, int]:
+        url, text = item
+        hint = 0 if _HINT.search(text) or (title and text and text in title) else 1
+        return hint, _EXT_RANK.get(_ext(url), 4)
+
+    return min(usable, key=score)[0]
+
+
+def _content_disposition_name(value: str | None) -> str | None:
+    if not value:
+        return None
+    msg = Message()
+    msg["content-disposition"] = value
+    name = msg.get_filename()
+    return str(name) if name else None
+
+
+def _doc_from(result: HttpResult, role: Literal["page", "attachment"], client: SourceClient,
+              known: Validators | None) -> FetchedDoc:
+    doc = FetchedDoc(
+        url=result.url,
+        role=role,
+        outcome="unchanged",
+        final_url=result.final_url,
+        status=result.status,
+        content_type=result.content_type,
+        charset=result.charset,
+        etag=result.headers.get("etag"),
+        last_modified=result.headers.get("last-modified"),
+        duration_ms=result.duration_ms,
+        retries=result.retries,
+    )
+    if role == "attachment":
+        name = _content_disposition_name(result.headers.get("content-disposition"))
+        doc.filename = safe_filename(name or urlsplit(result.final_url).path.rsplit("/", 1)[-1])
+    if result.not_modified:
+        if known is not None:
+            doc.sha256 = known.sha256
+            doc.etag = doc.etag or known.etag
+            doc.last_modified = doc.last_modified or known.last_modified
+        return doc
+    sha, path = client.archive.put(result.body)
+    doc.sha256, doc.archive_path, doc.bytes, doc.body = sha, str(path), len(result.body), result.body
+    if known is None or not known.sha256:
+        doc.outcome = "new"
+    elif known.sha256 == sha:
+        doc.outcome = "unchanged"
+    else:
+        doc.outcome = "changed"
+    return doc
+
+
+def _failed(url: str, role: Literal["page", "attachment"], exc: FetchError, started: float) -> FetchedDoc:
+    return FetchedDoc(
+        url=url,
+        role=role,
+        outcome="blocked" if exc.kind in ("blocked", "robots") else "failed",
+        final_url=exc.url,
+        status=exc.status,
+        retries=exc.retries,
+        duration_ms=(time.monotonic() - started) * 1000,
+        error=exc.label,
+    )
+
+
+async def fetch_document(client: SourceClient, url: str, role: Literal["page", "attachment"],
+                         validators: Mapping[str, Validators] | None = None) -> FetchedDoc:
+    """One document with conditional headers from ``validators``; failures become outcomes."""
+    known = (validators or {}).get(url)
+    started = time.monotonic()
+    try:
+        result = await client.fetch(url, role=role, validators=known)
+    except FetchError as exc:
+        return _failed(url, role, exc, started)
+    return _doc_from(result, role, client, known)
+
+
+def _is_html(doc: FetchedDoc) -> bool:
+    ct = doc.content_type or ""
+    if "html" in ct:
+        return True
+    head = (doc.body or b"")[:512].lstrip().lower()
+    return not ct.startswith(("application/pdf", "application/msword", "application/vnd")) and (
+        head.startswith((b"<!doctype html", b"<html", b"<head", b"<meta", b"<!--")) or b"<html" in head
+    )
+
+
+def stub_attachment(doc: FetchedDoc, title: str) -> str | None:
+    """The attachment URL if ``doc`` is an HTML page whose body is only a link to it."""
+    if doc.body is None or not _is_html(doc):
+        return None
+    from parsers.decode import decode_bytes
+    from parsers.html import extract_html, find_attachments
+
+    decoded = decode_bytes(doc.body, doc.charset)
+    links = find_attachments(decoded.text, doc.final_url or doc.url)
+    if not links:
+        return None
+    body = extract_html(decoded.text, encoding=decoded.encoding, url=doc.final_url or doc.url)
+    visible = re.sub(r"\s+", "", body.text)
+    if len(visible) >= STUB_MAX_CHARS:
+        return None
+    return pick_attachment(links, title)
+
+
+async def fetch_report(client: SourceClient, candidate: Candidate,
+                       validators: Mapping[str, Validators] | None = None) -> FetchedReport:
+    """Fetch a candidate's page and, for stub pages, its attachment (both recorded).
+
+    ``validators`` maps URL → what the store has (ETag, Last-Modified, sha256): they turn
+    into If-None-Match / If-Modified-Since, and a 304 or an unchanged sha256 makes the
+    outcome ``unchanged`` so the caller skips parsing and writing. Never raises for
+    network or server trouble.
+    """
+    page = await fetch_document(client, candidate.url, "page", validators)
+    report = FetchedReport(candidate=candidate, page=page)
+    if page.outcome in ("failed", "blocked") or page.body is None:
+        return report
+    target = stub_attachment(page, candidate.title)
+    if target is None:
+        return report
+    try:
+        await client.urls.check(target)
+    except FetchError as exc:
+        report.attachment = _failed(target, "attachment", exc, time.monotonic())
+        return report
+    report.attachment = await fetch_document(client, target, "attachment", validators)
+    return report

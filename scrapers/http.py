@@ -1,0 +1,555 @@
+"""The one HTTP client: every request the crawler makes goes through ``SourceClient.fetch``.
+
+Why one place: politeness, robots.txt, retries, caps, redirect and address checks are
+only guarantees if nothing can go around them. ``open_client(source, ...)`` builds the
+client for one source; adapters and ``fetch_report`` only ever call its methods.
+
+Per request (``SourceClient.fetch``):
+1. URL checks (``scrapers.guard``): scheme, host allow-list (before any DNS), public
+   addresses unless ``allow_private``; repeated at connect time by ``GuardedBackend``.
+2. robots.txt of the host (cached per client; Crawl-delay widens the host's spacing).
+3. Per-host slot from the ``HostLimiter`` (rate + concurrency), held for the request.
+4. GET, streamed; the body is decoded by ``scrapers.decompress`` in bounded steps and
+   refused past ``max_bytes`` (raw and decoded).
+5. Retries (tenacity, the only retry layer): connection errors, timeouts, truncated
+   bodies, 429 and 5xx; Retry-After honoured up to ``retry_after_max``; otherwise
+   exponential backoff with jitter; at most ``max_attempts`` attempts per hop.
+6. Redirects followed by hand, at most ``max_redirects``, each hop re-checked from 1.
+7. Challenge pages (412/202 ``$_ts`` scripts, tiny JS-only bodies) raise ``blocked``.
+Every call emits one ``FetchLogEntry`` (success or failure) to the client's callbacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+
+from govreports.settings import Settings, get_settings
+from scrapers.archive import RawArchive
+from scrapers.catalog import Source
+from scrapers.challenge import looks_like_challenge
+from scrapers.decompress import DecodeFailure, make_decoder
+from scrapers.errors import FetchError, FetchErrorKind
+from scrapers.guard import Resolver, UrlPolicy, address_refusal, system_resolver
+from scrapers.model import FetchLogEntry, Validators
+from scrapers.politeness import HostLimiter, HostPolicy, TokenBucketLimiter, host_slot
+from scrapers.robots import RobotsCache
+
+__all__ = [
+    "GuardedBackend",
+    "HttpResult",
+    "RetryConfig",
+    "SourceClient",
+    "make_http_client",
+    "open_client",
+]
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+FetchCallback = Callable[[FetchLogEntry], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryConfig:
+    """Retry timing. Defaults suit real portals; tests shrink them to stay fast."""
+
+    max_attempts: int = 4
+    backoff_initial: float = 0.5
+    backoff_max: float = 10.0
+    jitter: float = 0.5
+    #: a server asking for longer than this is waited on only this long
+    retry_after_max: float = 30.0
+
+
+@dataclass(slots=True)
+class HttpResult:
+    """A finished GET: final status and headers, the decoded body, and what it cost."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    duration_ms: float
+    retries: int
+    redirects: list[str] = field(default_factory=list)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str | None:
+        ct = self.headers.get("content-type")
+        return ct.split(";", 1)[0].strip().lower() if ct else None
+
+    @property
+    def charset(self) -> str | None:
+        ct = self.headers.get("content-type") or ""
+        for part in ct.split(";")[1:]:
+            k, _, v = part.partition("=")
+            if k.strip().lower() == "charset" and v.strip():
+                return v.strip().strip("\"'")
+        return None
+
+
+class _Transient(Exception):
+    """An attempt worth repeating: network trouble, 429, 5xx, a truncated body."""
+
+    def __init__(self, reason: str, *, status: int | None = None, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+
+
+class _Refused(httpcore.ConnectError):
+    """Raised at connect time by ``GuardedBackend``; httpx passes it up as ConnectError."""
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """The network backend under httpx: refuses non-public addresses when it connects.
+
+    The URL checks in ``UrlPolicy`` run first; this is the belt to their braces, closing
+    the gap between our DNS lookup and httpx's (DNS rebinding). It connects to the very
+    address it checked.
+    """
+
+    def __init__(self, *, allow_private: bool, resolver: Resolver | None = None):
+        self._inner = httpcore.AnyIOBackend()
+        self._allow_private = allow_private
+        self._resolver = resolver or system_resolver
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        target = host
+        if not self._allow_private:
+            addresses = await self._resolver(host)
+            refusals = [address_refusal(a) for a in addresses]
+            allowed = [a for a, why in zip(addresses, refusals, strict=True) if why is None]
+            if not addresses or len(allowed) != len(addresses):
+                raise _Refused(f"refused: {host} resolves to a non-public address ({refusals})")
+            target = allowed[0]
+        return await self._inner.connect_tcp(
+            target, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        raise _Refused("refused: unix sockets are never used")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def make_http_client(
+    settings: Settings | None = None,
+    *,
+    allow_private: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+    resolver: Resolver | None = None,
+    max_connections: int = 64,
+) -> httpx.AsyncClient:
+    """The httpx client the crawler uses: timeouts, honest UA, no auto-redirects, no proxies.
+
+    ``trust_env=False`` because a proxy from the environment would send traffic somewhere
+    we did not check. ``transport`` is for tests (``httpx.MockTransport``); the default
+    transport connects through ``GuardedBackend``.
+    """
+    s = settings or get_settings()
+    if transport is None:
+        http_transport = httpx.AsyncHTTPTransport(
+            trust_env=False,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        )
+        # httpx has no public hook for the network backend; its pool is httpcore's.
+        http_transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=5.0,
+            network_backend=GuardedBackend(allow_private=allow_private, resolver=resolver),
+        )
+        transport = http_transport
+    return httpx.AsyncClient(
+        transport=transport,
+        follow_redirects=False,
+        trust_env=False,
+        timeout=httpx.Timeout(
+            connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=s.read_timeout * 4
+        ),
+        headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate, br"},
+    )
+
+
+def _retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+class SourceClient:
+    """One source's view of the web: its hosts, its politeness, its fetch log."""
+
+    def __init__(
+        self,
+        source: Source,
+        http: httpx.AsyncClient,
+        *,
+        settings: Settings | None = None,
+        limiter: HostLimiter | None = None,
+        archive: RawArchive | None = None,
+        on_fetch: FetchCallback | None = None,
+        resolver: Resolver | None = None,
+        retry: RetryConfig | None = None,
+        politeness: bool = True,
+        total_timeout: float | None = None,
+    ):
+        self.source = source
+        self.http = http
+        self.settings = settings or get_settings()
+        s = self.settings
+        self.limiter: HostLimiter = limiter or TokenBucketLimiter()
+        self.archive = archive or RawArchive(s.archive)
+        self.log: list[FetchLogEntry] = []
+        self._callbacks: list[FetchCallback] = [self.log.append]
+        if on_fetch is not None:
+            self._callbacks.append(on_fetch)
+        self.urls = UrlPolicy.for_source(
+            source.start_urls, source.allowed_hosts, allow_private=source.allow_private, resolver=resolver
+        )
+        self.retry = retry or RetryConfig(max_attempts=s.max_attempts)
+        p = source.politeness
+        rate = p.rate if p.rate is not None else s.rate
+        if not politeness:
+            rate = 0.0
+        self.rate = rate
+        self.concurrency = p.concurrency or s.concurrency
+        self.obey_robots = (p.obey_robots if p.obey_robots is not None else s.obey_robots) and politeness
+        self.max_bytes = s.max_bytes
+        self.max_redirects = s.max_redirects
+        self.total_timeout = total_timeout or max(120.0, s.read_timeout * 4)
+        self.robots = RobotsCache(self)
+        self._policies: dict[str, HostPolicy] = {}
+
+    # -- politeness -----------------------------------------------------------------
+
+    def host_policy(self, host: str) -> HostPolicy:
+        """The spacing and concurrency for ``host`` (Crawl-delay included once known)."""
+        pol = self._policies.get(host)
+        if pol is None:
+            pol = HostPolicy.from_rate(self.rate, self.concurrency)
+        return pol
+
+    def set_crawl_delay(self, host: str, delay: float | None) -> None:
+        if self.rate == 0.0 and not self.obey_robots:
+            return
+        self._policies[host] = HostPolicy.from_rate(self.rate, self.concurrency, delay)
+
+    # -- fetching -------------------------------------------------------------------
+
+    def _emit(self, entry: FetchLogEntry) -> None:
+        for cb in self._callbacks:
+            cb(entry)
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        role: str = "page",
+        validators: Validators | None = None,
+        max_bytes: int | None = None,
+        check_robots: bool = True,
+    ) -> HttpResult:
+        """GET ``url`` with every safeguard; raise ``FetchError`` naming the URL and the reason.
+
+        Returns 2xx and 304 results; anything else is an error. Emits one fetch-log entry.
+        """
+        started = time.monotonic()
+        retries = 0
+        current = url
+        status: int | None = None
+        try:
+            result = await self._fetch_chain(url, role, validators, max_bytes, check_robots)
+        except FetchError as exc:
+            retries = exc.retries
+            status = exc.status
+            self._emit(
+                FetchLogEntry(
+                    source_key=self.source.key,
+                    url=url,
+                    status=status,
+                    bytes=0,
+                    duration_ms=(time.monotonic() - started) * 1000,
+                    retries=retries,
+                    error=exc.label,
+                    role=role,
+                    final_url=exc.url if exc.url != url else None,
+                    outcome="blocked" if exc.kind in ("blocked", "robots") else "failed",
+                )
+            )
+            raise
+        current = result.final_url
+        self._emit(
+            FetchLogEntry(
+                source_key=self.source.key,
+                url=url,
+                status=result.status,
+                bytes=len(result.body),
+                duration_ms=result.duration_ms,
+                retries=result.retries,
+                error=None,
+                role=role,
+                final_url=current if current != url else None,
+                outcome="unchanged" if result.not_modified else None,
+            )
+        )
+        return result
+
+    async def _fetch_chain(
+        self, url: str, role: str, validators: Validators | None, max_bytes: int | None, check_robots: bool
+    ) -> HttpResult:
+        started = time.monotonic()
+        cap = max_bytes or self.max_bytes
+        headers: dict[str, str] = {}
+        if validators is not None:
+            if validators.etag:
+                headers["If-None-Match"] = validators.etag
+            if validators.last_modified:
+                headers["If-Modified-Since"] = validators.last_modified
+        current = url
+        hops: list[str] = []
+        retries = 0
+        for _hop in range(self.max_redirects + 1):
+            await self.urls.check(current)
+            if check_robots and self.obey_robots and not await self.robots.allowed(current):
+                raise FetchError("robots", self.robots.refusal(current), url=current, retries=retries)
+            try:
+                status, resp_headers, body, attempt_retries = await self._attempts(current, headers, cap)
+            except FetchError as exc:
+                exc.retries += retries
+                raise
+            retries += attempt_retries
+            if status in _REDIRECTS and resp_headers.get("location"):
+                target = urljoin(current, resp_headers["location"].strip())
+                target = target.split("#", 1)[0]
+                if target in (current, url) or target in hops:
+                    raise FetchError("redirects", f"redirect loop back to {target}", url=current,
+                                     status=status, retries=retries)
+                hops.append(current)
+                current = target
+                continue
+            result = HttpResult(
+                url=url,
+                final_url=current,
+                status=status,
+                headers=resp_headers,
+                body=body,
+                duration_ms=(time.monotonic() - started) * 1000,
+                retries=retries,
+                redirects=hops,
+            )
+            self._check_status(result)
+            return result
+        raise FetchError("redirects", f"more than {self.max_redirects} redirects", url=current, retries=retries)
+
+    def _check_status(self, r: HttpResult) -> None:
+        ctype = r.content_type or ""
+        htmlish = not ctype or "html" in ctype or "javascript" in ctype or ctype == "text/plain"
+        if r.status in (200, 202, 412) and htmlish and r.body and looks_like_challenge(r.status, r.body):
+            raise FetchError("blocked", f"anti-bot challenge page (HTTP {r.status})", url=r.final_url,
+                             status=r.status, retries=r.retries)
+        if 200 <= r.status < 300 or r.status == 304:
+            return
+        raise FetchError("http", f"HTTP {r.status}", url=r.final_url, status=r.status, retries=r.retries)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        cfg = self.retry
+        if isinstance(exc, _Transient) and exc.retry_after is not None:
+            return min(exc.retry_after, cfg.retry_after_max)
+        n = max(0, state.attempt_number - 1)
+        base = min(cfg.backoff_max, cfg.backoff_initial * (2**n))
+        import random
+
+        return base + random.uniform(0, cfg.jitter * base)
+
+    async def _attempts(self, url: str, headers: Mapping[str, str], cap: int) -> tuple[int, httpx.Headers, bytes, int]:
+        attempts = 0
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(max(1, self.retry.max_attempts)),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Transient),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    status, h, body = await self._attempt(url, headers, cap)
+                    return status, h, body, attempts - 1
+        except _Transient as exc:
+            kind: FetchErrorKind = "http" if exc.status is not None else "network"
+            raise FetchError(
+                kind, f"{exc.reason} (after {attempts} attempts)", url=url, status=exc.status, retries=attempts - 1
+            ) from None
+        except FetchError as exc:
+            exc.retries = attempts - 1
+            raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(self, url: str, headers: Mapping[str, str], cap: int) -> tuple[int, httpx.Headers, bytes]:
+        host = urlsplit(url).hostname or ""
+        async with host_slot(self.limiter, host, self.host_policy(host)):
+            try:
+                async with asyncio.timeout(self.total_timeout):
+                    return await self._send(url, headers, cap)
+            except TimeoutError:
+                raise _Transient(f"no complete answer within {self.total_timeout:.0f} s") from None
+
+    async def _send(self, url: str, headers: Mapping[str, str], cap: int) -> tuple[int, httpx.Headers, bytes]:
+        request = self.http.build_request("GET", url, headers=headers)
+        try:
+            response = await self.http.send(request, stream=True)
+        except _Refused as exc:
+            raise FetchError("refused", str(exc).removeprefix("refused: "), url=url) from None
+        except httpx.ConnectError as exc:
+            if isinstance(exc.__cause__ or exc.__context__, _Refused):
+                raise FetchError("refused", str(exc), url=url) from None
+            raise _Transient(f"connection failed: {exc or type(exc).__name__}") from None
+        except httpx.TimeoutException as exc:
+            raise _Transient(f"timeout: {type(exc).__name__}") from None
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise _Transient(f"connection error: {exc or type(exc).__name__}") from None
+        except httpx.HTTPError as exc:
+            raise FetchError("network", f"{type(exc).__name__}: {exc}", url=url) from None
+        try:
+            status = response.status_code
+            if status == 429 or 500 <= status < 600:
+                raise _Transient(
+                    f"HTTP {status}", status=status, retry_after=_retry_after(response.headers.get("retry-after"))
+                )
+            if status in _REDIRECTS or status == 304 or status == 204:
+                return status, response.headers, b""
+            body = await self._read_capped(response, url, cap)
+            return status, response.headers, body
+        finally:
+            await response.aclose()
+
+    async def _read_capped(self, response: httpx.Response, url: str, cap: int) -> bytes:
+        """The decoded body, refused past ``cap`` bytes raw or decoded."""
+        encoding = response.headers.get("content-encoding")
+        declared = response.headers.get("content-length")
+        if declared and declared.strip().isdigit() and int(declared) > cap:
+            raise FetchError("too_large", f"Content-Length {int(declared)} is over the {cap}-byte cap", url=url,
+                             status=response.status_code)
+        if response.is_stream_consumed:
+            # Only responses built in memory (httpx.MockTransport with ``content=``) arrive
+            # already read and decoded; the cap still applies, after the fact.
+            data = response.content
+            if len(data) > cap:
+                raise FetchError("too_large", f"body over the {cap}-byte cap", url=url, status=response.status_code)
+            return data
+        step = max(1024, min(64 * 1024, cap // 16))
+        try:
+            decoder = make_decoder(encoding, step=step)
+        except DecodeFailure as exc:
+            raise FetchError("decode", str(exc), url=url, status=response.status_code) from None
+        out = bytearray()
+        raw = 0
+        try:
+            async for chunk in response.aiter_raw():
+                raw += len(chunk)
+                if raw > cap:
+                    raise FetchError("too_large", f"body over the {cap}-byte cap (raw)", url=url,
+                                     status=response.status_code)
+                for piece in decoder.feed(chunk):
+                    out += piece
+                    if len(out) > cap:
+                        raise FetchError("too_large", f"body over the {cap}-byte cap after decompression",
+                                         url=url, status=response.status_code)
+            for piece in decoder.flush():
+                out += piece
+                if len(out) > cap:
+                    raise FetchError("too_large", f"body over the {cap}-byte cap after decompression",
+                                     url=url, status=response.status_code)
+            decoder.finish()
+        except DecodeFailure as exc:
+            if exc.truncated:
+                raise _Transient(f"truncated body: {exc}") from None
+            raise FetchError("decode", f"{encoding}: {exc}", url=url, status=response.status_code) from None
+        except httpx.TimeoutException as exc:
+            raise _Transient(f"timeout while reading body: {type(exc).__name__}") from None
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise _Transient(f"body cut off: {exc or type(exc).__name__}") from None
+        return bytes(out)
+
+    # -- conveniences for adapters ----------------------------------------------------
+
+    async def get_text(self, url: str, *, role: str = "list") -> tuple[str, HttpResult]:
+        """Fetch and decode a page (``parsers.decode.decode_bytes``): for list pages and APIs."""
+        from parsers.decode import decode_bytes
+
+        result = await self.fetch(url, role=role)
+        return decode_bytes(result.body, result.charset).text, result
+
+
+@asynccontextmanager
+async def open_client(
+    source: Source,
+    settings: Settings | None = None,
+    *,
+    limiter: HostLimiter | None = None,
+    archive: RawArchive | None = None,
+    on_fetch: FetchCallback | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    resolver: Resolver | None = None,
+    retry: RetryConfig | None = None,
+    politeness: bool = True,
+) -> AsyncIterator[SourceClient]:
+    """The client factory: ``async with open_client(source) as client: ...``.
+
+    Share one ``limiter`` between the clients of one process so sources on the same host
+    share its budget. ``politeness=False`` turns rate limits and robots.txt off (benchmarks
+    against the local simulator only).
+    """
+    s = settings or get_settings()
+    http = make_http_client(s, allow_private=source.allow_private, transport=transport, resolver=resolver)
+    try:
+        yield SourceClient(
+            source,
+            http,
+            settings=s,
+            limiter=limiter,
+            archive=archive,
+            on_fetch=on_fetch,
+            resolver=resolver,
+            retry=retry,
+            politeness=politeness,
+        )
+    finally:
+        await http.aclose()
