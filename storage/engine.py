@@ -1,0 +1,152 @@
+"""Engines for SQLite and PostgreSQL, configured for many writers.
+
+SQLite: WAL (readers never block the writer), a busy timeout, foreign keys on,
+and write transactions opened with ``BEGIN IMMEDIATE``. The last one matters:
+a deferred transaction that reads first and writes later cannot be retried by
+the busy handler when another process committed in between (SQLite answers
+"database is locked" at once), whereas IMMEDIATE takes the write lock up front
+and simply waits its turn. Read-only work opts out with ``READ`` (plain BEGIN).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import NullPool
+
+__all__ = ["BUSY_TIMEOUT_S", "READ", "is_sqlite", "make_engine", "make_readonly_engine", "sqlite_path"]
+
+#: seconds a SQLite writer waits for the lock before "database is locked"
+BUSY_TIMEOUT_S = 60.0
+
+#: execution options for a connection that only reads (SQLite: deferred BEGIN)
+READ: dict[str, Any] = {"govreports_read": True}
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a ``sqlite:///`` URL (None for in-memory)."""
+    db = make_url(url).database
+    if not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    return Path(db)
+
+
+def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, *, read_only: bool) -> None:
+    cur = dbapi_conn.cursor()
+    if not read_only:
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(
+            "PRAGMA synchronous=NORMAL"
+        )  # WAL-safe: a crash loses at most the last commits, never consistency
+    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    cur.execute("PRAGMA foreign_keys=ON")
+    if read_only:
+        cur.execute("PRAGMA query_only=ON")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """A read-write engine; creates a SQLite file's parent directory."""
+    if not is_sqlite(url):
+        return create_engine(url, pool_pre_ping=True, future=True)
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        poolclass=NullPool if path is None else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _rec: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+        _sqlite_pragmas(dbapi_conn, read_only=False)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        read = conn.get_execution_options().get("govreports_read", False)
+        conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+_SQLITE_DENY = {
+    sqlite3.SQLITE_ATTACH,
+    sqlite3.SQLITE_DETACH,
+    sqlite3.SQLITE_INSERT,
+    sqlite3.SQLITE_UPDATE,
+    sqlite3.SQLITE_DELETE,
+    sqlite3.SQLITE_DROP_TABLE,
+    sqlite3.SQLITE_DROP_VIEW,
+    sqlite3.SQLITE_DROP_INDEX,
+    sqlite3.SQLITE_DROP_TRIGGER,
+    sqlite3.SQLITE_CREATE_TABLE,
+    sqlite3.SQLITE_CREATE_VIEW,
+    sqlite3.SQLITE_CREATE_INDEX,
+    sqlite3.SQLITE_CREATE_TRIGGER,
+    sqlite3.SQLITE_CREATE_TEMP_TABLE,
+    sqlite3.SQLITE_CREATE_TEMP_VIEW,
+    sqlite3.SQLITE_CREATE_TEMP_INDEX,
+    sqlite3.SQLITE_CREATE_TEMP_TRIGGER,
+    sqlite3.SQLITE_ALTER_TABLE,
+    sqlite3.SQLITE_CREATE_VTABLE,
+    sqlite3.SQLITE_DROP_VTABLE,
+}
+
+
+def _ro_authorizer(
+    action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None
+) -> int:
+    """Deny at the engine level what a read-only connection must never do.
+
+    ``mode=ro`` and ``query_only`` already refuse writes to the database file;
+    this also refuses ATTACH (which could open or create another file), temp
+    objects and any PRAGMA that sets a value (``PRAGMA query_only=OFF``…).
+    Reading pragmas (``PRAGMA table_info(x)``) stay allowed.
+    """
+    if action in _SQLITE_DENY:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and arg2 is not None:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def make_readonly_engine(url: str) -> Engine:
+    """An engine whose connections the database itself keeps read-only.
+
+    SQLite: the file is opened ``file:…?mode=ro`` (URI), ``PRAGMA query_only=ON``
+    and an authorizer refusing writes, ATTACH and setting pragmas.
+    PostgreSQL: ``default_transaction_read_only=on`` for the session, so every
+    transaction (including one the user's SQL might start) is READ ONLY.
+    """
+    if not is_sqlite(url):
+        return create_engine(
+            url,
+            poolclass=NullPool,
+            connect_args={"options": "-c default_transaction_read_only=on"},
+        )
+    path = sqlite_path(url)
+    if path is None:
+        raise ValueError(f"{url}: a read-only connection needs a SQLite file, not an in-memory database")
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: database file does not exist")
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+
+    def _connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        conn.isolation_level = None
+        _sqlite_pragmas(conn, read_only=True)
+        conn.set_authorizer(_ro_authorizer)
+        return conn
+
+    return create_engine("sqlite://", creator=_connect, poolclass=NullPool)

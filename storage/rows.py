@@ -1,0 +1,179 @@
+"""Record ⇄ table rows, the content hash, and input validation: pure functions.
+
+Kept apart from the SQL so the mapping can be read (and tested) on its own:
+``report_rows`` is what ``upsert_reports`` writes, ``record_from_rows`` is what
+``show``/``export``/``report_versions`` read back, and the round trip is exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, get_args
+
+from parsers.record import Check, Contact, Format, Record, Section
+
+from .api import ReportItem, StorageError
+
+__all__ = [
+    "ChildRows",
+    "as_utc",
+    "child_rows",
+    "content_hash",
+    "diff_summary",
+    "record_from_rows",
+    "report_columns",
+    "validate_item",
+]
+
+_FORMATS = set(get_args(Format))
+CONTACT_FIELDS = ("address", "postcode", "phone", "fax", "email", "website")
+
+
+def as_utc(dt: datetime) -> datetime:
+    """Aware UTC. Naive values (SQLite hands them back naive) are taken as UTC."""
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def content_hash(record: Record, text: str) -> str:
+    """sha256 over the record as JSON (key order kept) and the extracted text.
+
+    Order-sensitive on purpose: the stored record must rebuild exactly, so a
+    reordered ``stats`` dict is a (cosmetic) change. ``3`` and ``3.0`` differ too.
+    """
+    payload = json.dumps([record.to_dict(), text], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def validate_item(item: ReportItem) -> None:
+    """Refuse an item the tables cannot hold faithfully, naming its URL and the field."""
+    r = item.record
+    where = f"{item.source_key} {item.url}"
+    problems: list[str] = []
+    if not item.source_key or not item.url:
+        problems.append("source_key and url are required")
+    if not isinstance(r.title, str) or not r.title:
+        problems.append("title must be a non-empty string")
+    if not isinstance(r.year, int) or isinstance(r.year, bool):
+        problems.append(f"year must be an int, got {r.year!r}")
+    if r.format not in _FORMATS:
+        problems.append(f"format must be one of {sorted(_FORMATS)}, got {r.format!r}")
+    for key, value in r.stats.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(f"stats[{key!r}] must be a number, got {value!r}")
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(f"stats[{key!r}] must be finite, got {value!r}")
+    if not isinstance(item.text, str):
+        problems.append("text must be a string")
+    if not isinstance(item.fetched_at, datetime):
+        problems.append("fetched_at must be a datetime")
+    if problems:
+        raise StorageError(f"{where}: cannot store report: " + "; ".join(problems))
+
+
+def report_columns(item: ReportItem, chash: str, parsed_at: datetime) -> dict[str, Any]:
+    """The ``reports`` columns an item sets (every column but id/first_seen/last_changed)."""
+    r = item.record
+    c = r.contact
+    return {
+        "source_key": item.source_key,
+        "url": item.url,
+        "document_url": item.document_url,
+        "title": r.title,
+        "year": r.year,
+        "agency": r.agency,
+        "format": r.format,
+        "published_at": r.published_at,
+        "period_start": r.period_start,
+        "period_end": r.period_end,
+        **{f"contact_{f}": getattr(c, f) for f in CONTACT_FIELDS},
+        "text": item.text,
+        "n_stats": len(r.stats),
+        "n_failed_checks": sum(1 for ch in r.checks if not ch.ok),
+        "parser_version": item.parser_version,
+        "content_hash": chash,
+        "document_sha256": item.document_sha256,
+        "fetched_at": as_utc(item.fetched_at),
+        "parsed_at": as_utc(parsed_at),
+    }
+
+
+class ChildRows:
+    """Rows for the four child tables of one or more reports, ready for executemany."""
+
+    __slots__ = ("checks", "sections", "stats", "warnings")
+
+    def __init__(self) -> None:
+        self.stats: list[dict[str, Any]] = []
+        self.sections: list[dict[str, Any]] = []
+        self.checks: list[dict[str, Any]] = []
+        self.warnings: list[dict[str, Any]] = []
+
+
+def child_rows(out: ChildRows, report_id: int, record: Record) -> None:
+    """Append the child rows of ``record`` (stored under ``report_id``) to ``out``."""
+    out.stats.extend(
+        {"report_id": report_id, "key": k, "value": float(v), "is_int": isinstance(v, int), "pos": i}
+        for i, (k, v) in enumerate(record.stats.items())
+    )
+    out.sections.extend(
+        {"report_id": report_id, "pos": i, "number": s.number, "heading": s.heading, "text": s.text}
+        for i, s in enumerate(record.sections)
+    )
+    out.checks.extend(
+        {"report_id": report_id, "pos": i, "rule": c.rule, "ok": bool(c.ok), "detail": c.detail}
+        for i, c in enumerate(record.checks)
+    )
+    out.warnings.extend(
+        {"report_id": report_id, "pos": i, "message": w} for i, w in enumerate(record.warnings)
+    )
+
+
+def record_from_rows(
+    report: Mapping[str, Any],
+    stats: Sequence[Mapping[str, Any]],
+    sections: Sequence[Mapping[str, Any]],
+    checks: Sequence[Mapping[str, Any]],
+    warnings: Sequence[Mapping[str, Any]],
+) -> Record:
+    """Rebuild the exact ``Record`` from a ``reports`` row and its children (any order)."""
+    by_pos = lambda rows: sorted(rows, key=lambda row: row["pos"])  # noqa: E731
+    return Record(
+        title=report["title"],
+        year=report["year"],
+        agency=report["agency"],
+        format=report["format"],
+        published_at=report["published_at"],
+        period_start=report["period_start"],
+        period_end=report["period_end"],
+        contact=Contact(**{f: report[f"contact_{f}"] for f in CONTACT_FIELDS}),
+        sections=[
+            Section(number=s["number"], heading=s["heading"], text=s["text"]) for s in by_pos(sections)
+        ],
+        stats={s["key"]: (int(s["value"]) if s["is_int"] else float(s["value"])) for s in by_pos(stats)},
+        checks=[Check(rule=c["rule"], ok=bool(c["ok"]), detail=c["detail"]) for c in by_pos(checks)],
+        warnings=[w["message"] for w in by_pos(warnings)],
+    )
+
+
+def diff_summary(old: Record, new: Record, old_text: str, new_text: str) -> str:
+    """A short human reason for a new version: which parts of the record changed."""
+    parts: list[str] = []
+    od, nd = old.to_dict(), new.to_dict()
+    for key in od:
+        if key == "stats":
+            o, n = od["stats"], nd["stats"]
+            changed = sorted(k for k in o.keys() | n.keys() if o.get(k) != n.get(k))
+            if changed:
+                shown = ", ".join(changed[:5]) + (f" (+{len(changed) - 5} more)" if len(changed) > 5 else "")
+                parts.append(f"stats: {shown}")
+            elif list(o) != list(n) or any(type(o[k]) is not type(n[k]) for k in o):
+                parts.append("stats: order/number type")
+        elif od[key] != nd[key]:
+            parts.append(key)
+    if old_text != new_text:
+        parts.append("text")
+    return "changed: " + ("; ".join(parts) if parts else "record")

@@ -1,0 +1,600 @@
+"""``Store``: the one object the crawler, the flows and the CLI write through.
+
+Every write method takes a batch and runs it in ONE transaction: a failure
+anywhere in the batch rolls all of it back. Batches are de-duplicated (last
+item wins) and sorted by natural key before any statement, so that concurrent
+writers on PostgreSQL take row locks in the same order and cannot deadlock.
+Writes are SQLAlchemy Core ``INSERT … ON CONFLICT`` built with the dialect's
+own ``insert`` (SQLite or PostgreSQL).
+
+Reports: a cheap read of (key, content hash) for the batch comes first; when
+every item is unchanged the batch ends there, with no write and no write lock.
+Otherwise, inside one write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL:
+``SELECT … FOR UPDATE`` of the existing rows), changed reports get their
+previous record copied to ``report_versions`` and their child rows replaced,
+new reports are inserted ``ON CONFLICT DO NOTHING`` (a row another writer
+inserted meanwhile is then re-classified, never duplicated).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, Table, and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import ColumnElement
+
+from . import migrate
+from .api import (
+    CatalogSourceLike,
+    DocumentItem,
+    DocumentRef,
+    FetchEntry,
+    ReportItem,
+    RunCounts,
+    RunSummary,
+    StorageError,
+    UpsertCounts,
+    Validators,
+    utcnow,
+)
+from .engine import READ, make_engine
+from .load import CHILD_TABLES, chunks, load_reports
+from .models import CrawlRun, Document, FetchLog, Report, ReportVersion, Source
+from .rows import ChildRows, as_utc, child_rows, content_hash, diff_summary, report_columns, validate_item
+
+__all__ = ["FAILED_STATES", "Store"]
+
+REPORTS: Table = Report.__table__  # type: ignore[attr-defined]
+VERSIONS: Table = ReportVersion.__table__  # type: ignore[attr-defined]
+DOCUMENTS: Table = Document.__table__  # type: ignore[attr-defined]
+SOURCES: Table = Source.__table__  # type: ignore[attr-defined]
+RUNS: Table = CrawlRun.__table__  # type: ignore[attr-defined]
+FETCH_LOG: Table = FetchLog.__table__  # type: ignore[attr-defined]
+
+#: crawl_runs states that make a source eligible for ``rerun_failed``
+FAILED_STATES = frozenset({"FAILED", "CRASHED", "CANCELLED", "TIMEDOUT"})
+RUN_COUNT_FIELDS = ("discovered", "fetched", "new", "changed", "unchanged", "failed", "blocked")
+
+Key = tuple[str, str]
+
+
+class _Prepared:
+    __slots__ = ("hash", "item", "key", "parsed_at")
+
+    def __init__(self, item: ReportItem, now: datetime):
+        validate_item(item)
+        self.item = item
+        self.key: Key = (item.source_key, item.url)
+        self.hash = content_hash(item.record, item.text)
+        self.parsed_at = item.parsed_at or now
+
+
+class Store:
+    """A govreports database (SQLite file or PostgreSQL), upgraded to the current schema on open."""
+
+    def __init__(self, url: str, *, upgrade: bool = True):
+        self.url = url
+        try:
+            self.engine: Engine = make_engine(url)
+            if upgrade:
+                migrate.upgrade(self.engine)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"{_safe_url(url)}: cannot open database: {exc}") from exc
+        self.dialect = self.engine.dialect.name
+        self._insert: Callable[[Table], Any] = (
+            postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({_safe_url(self.url)!r})"
+
+    # ------------------------------------------------------------------ helpers
+
+    def _read(self) -> Connection:
+        return self.engine.connect().execution_options(**READ)
+
+    def _key_filter(self, table: Table, keys: Sequence[Key]) -> ColumnElement[bool]:
+        by_source: dict[str, list[str]] = {}
+        for src, url in keys:
+            by_source.setdefault(src, []).append(url)
+        return or_(*(and_(table.c.source_key == s, table.c.url.in_(urls)) for s, urls in by_source.items()))
+
+    def _existing_reports(self, conn: Connection, keys: Sequence[Key], *, lock: bool) -> dict[Key, Any]:
+        cols = (
+            REPORTS.c.id,
+            REPORTS.c.source_key,
+            REPORTS.c.url,
+            REPORTS.c.content_hash,
+            REPORTS.c.parser_version,
+            REPORTS.c.document_sha256,
+            REPORTS.c.document_url,
+        )
+        found: dict[Key, Any] = {}
+        for part in chunks(keys):
+            stmt = select(*cols).where(self._key_filter(REPORTS, part))
+            if lock and self.dialect == "postgresql":
+                stmt = stmt.order_by(REPORTS.c.source_key, REPORTS.c.url).with_for_update()
+            for row in conn.execute(stmt):
+                found[(row.source_key, row.url)] = row
+        return found
+
+    # ------------------------------------------------------------------ reports
+
+    def upsert_reports(self, items: Iterable[ReportItem]) -> UpsertCounts:
+        """Store a batch of parsed reports in one transaction; see the module docstring.
+
+        Raises ``StorageError`` naming the report for invalid input (before any
+        write) and naming the batch for a database failure (after a rollback).
+        """
+        return self.record_batch(reports=items)
+
+    def record_batch(
+        self,
+        *,
+        documents: Iterable[DocumentItem] = (),
+        reports: Iterable[ReportItem] = (),
+        fetches: Iterable[FetchEntry] = (),
+    ) -> UpsertCounts:
+        """Fetch outcomes, parsed reports and fetch-log entries of one crawl batch, in ONE transaction.
+
+        Either all of it is stored or (on any error) none of it. When every
+        report is unchanged and there are no documents/fetches, nothing is written.
+        """
+        now = utcnow()
+        batch = _prepare(reports, now)
+        docs = _document_rows(documents)
+        log_rows = _fetch_rows(fetches)
+        first = batch[0].key if batch else (docs[0]["source_key"], docs[0]["url"]) if docs else ("", "")
+        what = f"batch of {len(batch)} reports, {len(docs)} documents, {len(log_rows)} fetches ({first[0]} {first[1]} …)"
+        try:
+            reports_unchanged = self._all_unchanged(batch)
+            if reports_unchanged and not docs and not log_rows:
+                return UpsertCounts(unchanged=len(batch))
+            with self.engine.begin() as conn:
+                if docs:
+                    self._upsert_documents(conn, docs)
+                counts = (
+                    UpsertCounts(unchanged=len(batch))
+                    if reports_unchanged
+                    else self._write_reports(conn, batch, now)
+                )
+                if log_rows:
+                    self._log_fetches(conn, log_rows)
+                return counts
+        except SQLAlchemyError as exc:
+            raise StorageError(f"storing {what} failed; nothing of it was written: {exc}") from exc
+
+    def _all_unchanged(self, batch: list[_Prepared]) -> bool:
+        """The cheap read: (key, hash, …) of the batch, no lock, no write."""
+        if not batch:
+            return True
+        with self._read() as conn:
+            existing = self._existing_reports(conn, [p.key for p in batch], lock=False)
+        return all(_is_unchanged(p, existing.get(p.key)) for p in batch)
+
+    def reports_with_documents(
+        self, source_key: str, pairs: Iterable[tuple[str, str]]
+    ) -> set[tuple[str, str]]:
+        """Which (report URL, document sha256) pairs already have a stored report.
+
+        For the crawler: an unchanged download (304 or same hash) whose report is
+        missing (a run that died after fetching) still needs parsing.
+        """
+        wanted = sorted(set(pairs))
+        found: set[tuple[str, str]] = set()
+        with self._read() as conn:
+            for part in chunks(wanted):
+                stmt = select(REPORTS.c.url, REPORTS.c.document_sha256).where(
+                    REPORTS.c.source_key == source_key, REPORTS.c.url.in_([u for u, _ in part])
+                )
+                found.update((r.url, r.document_sha256) for r in conn.execute(stmt))
+        return found & set(wanted)
+
+    def _write_reports(self, conn: Connection, batch: list[_Prepared], now: datetime) -> UpsertCounts:
+        counts = UpsertCounts()
+        pending = batch
+        for _ in range(3):  # a key lost to a concurrent insert is re-classified; once is enough in practice
+            existing = self._existing_reports(conn, [p.key for p in pending], lock=True)
+            new: list[_Prepared] = []
+            changed: list[tuple[_Prepared, Any]] = []
+            refresh: list[tuple[_Prepared, Any]] = []
+            for p in pending:
+                old = existing.get(p.key)
+                if old is None:
+                    new.append(p)
+                elif old.content_hash != p.hash:
+                    changed.append((p, old))
+                elif not _is_unchanged(p, old):
+                    refresh.append((p, old))
+                else:
+                    counts.unchanged += 1
+            children = ChildRows()
+            if changed:
+                self._keep_versions(conn, changed, now)
+                ids = [old.id for _, old in changed]
+                for table in CHILD_TABLES.values():
+                    for part in chunks(ids):
+                        conn.execute(delete(table).where(table.c.report_id.in_(part)))
+                self._upsert_report_rows(conn, [(p, True) for p, _ in changed])
+                for p, old in changed:
+                    child_rows(children, old.id, p.item.record)
+                counts.changed += len(changed)
+            if refresh:
+                self._upsert_report_rows(conn, [(p, False) for p, _ in refresh])
+                counts.refreshed += len(refresh)
+            lost: list[_Prepared] = []
+            if new:
+                ins = self._insert(REPORTS)
+                rows = [
+                    {
+                        **report_columns(p.item, p.hash, p.parsed_at),
+                        "first_seen": _ts(p),
+                        "last_changed": _ts(p),
+                    }
+                    for p in new
+                ]
+                stmt = ins.on_conflict_do_nothing(index_elements=["source_key", "url"]).returning(
+                    REPORTS.c.id, REPORTS.c.source_key, REPORTS.c.url
+                )
+                got = {(r.source_key, r.url): r.id for r in conn.execute(stmt, rows)}
+                for p in new:
+                    rid = got.get(p.key)
+                    if rid is None:
+                        lost.append(p)
+                    else:
+                        child_rows(children, rid, p.item.record)
+                counts.new += len(new) - len(lost)
+            self._insert_children(conn, children)
+            if not lost:
+                return counts
+            pending = lost
+        raise StorageError(f"{pending[0].key}: could not settle concurrent inserts of this report")
+
+    def _upsert_report_rows(self, conn: Connection, items: list[tuple[_Prepared, bool]]) -> None:
+        """INSERT … ON CONFLICT DO UPDATE of existing (locked) report rows."""
+        rows = []
+        for p, content_changed in items:
+            row = {
+                **report_columns(p.item, p.hash, p.parsed_at),
+                "first_seen": _ts(p),
+                "last_changed": _ts(p),
+            }
+            row["_content_changed"] = content_changed
+            rows.append(row)
+        for flag in (True, False):
+            part = [
+                {k: v for k, v in r.items() if k != "_content_changed"}
+                for r in rows
+                if r["_content_changed"] is flag
+            ]
+            if not part:
+                continue
+            ins = self._insert(REPORTS)
+            keep = {"id", "source_key", "url", "first_seen"} | (set() if flag else {"last_changed"})
+            set_ = {c.name: ins.excluded[c.name] for c in REPORTS.columns if c.name not in keep}
+            conn.execute(ins.on_conflict_do_update(index_elements=["source_key", "url"], set_=set_), part)
+
+    def _keep_versions(self, conn: Connection, changed: list[tuple[_Prepared, Any]], now: datetime) -> None:
+        loaded = load_reports(conn, [old.id for _, old in changed])
+        rows = []
+        for p, old in changed:
+            prev = loaded[old.id]
+            rows.append(
+                {
+                    "report_id": old.id,
+                    "record": json.dumps(prev.record.to_dict(), ensure_ascii=False),
+                    "text": prev.row["text"],
+                    "content_hash": prev.row["content_hash"],
+                    "parser_version": prev.row["parser_version"],
+                    "document_sha256": prev.row["document_sha256"],
+                    "fetched_at": as_utc(prev.row["fetched_at"]),
+                    "replaced_at": _ts(p),
+                    "reason": diff_summary(prev.record, p.item.record, prev.row["text"], p.item.text),
+                }
+            )
+        conn.execute(VERSIONS.insert(), rows)
+
+    def _insert_children(self, conn: Connection, children: ChildRows) -> None:
+        for name, table in CHILD_TABLES.items():
+            rows = getattr(children, name)
+            if rows:
+                conn.execute(table.insert(), rows)
+
+    # ---------------------------------------------------------------- documents
+
+    def upsert_documents(self, items: Iterable[DocumentItem]) -> int:
+        """Record fetch outcomes (one row per source+URL) in one transaction; returns rows written.
+
+        ``first_seen`` is kept; ``last_changed`` moves only when a new body hash
+        arrives; a 304 (``sha256`` None) keeps the stored hash, archive path and
+        validators. An item identical to what is stored writes nothing.
+        """
+        rows = _document_rows(items)
+        if not rows:
+            return 0
+        try:
+            with self.engine.begin() as conn:
+                return self._upsert_documents(conn, rows)
+        except SQLAlchemyError as exc:
+            raise StorageError(
+                f"upserting {len(rows)} documents ({rows[0]['source_key']} {rows[0]['url']} …) failed: {exc}"
+            ) from exc
+
+    def _upsert_documents(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
+        ins = self._insert(DOCUMENTS)
+        ex, cur = ins.excluded, DOCUMENTS.c
+        new_body = ex.sha256.is_not(None)
+        set_: dict[str, Any] = {
+            "final_url": func.coalesce(ex.final_url, cur.final_url),
+            "kind": func.coalesce(ex.kind, cur.kind),
+            "content_type": func.coalesce(ex.content_type, cur.content_type),
+            "sha256": func.coalesce(ex.sha256, cur.sha256),
+            "archive_path": func.coalesce(ex.archive_path, cur.archive_path),
+            "etag": _case(new_body, ex.etag, func.coalesce(ex.etag, cur.etag)),
+            "last_modified": _case(
+                new_body, ex.last_modified, func.coalesce(ex.last_modified, cur.last_modified)
+            ),
+            "http_status": ex.http_status,
+            "last_fetched": ex.last_fetched,
+            "last_changed": _case(
+                and_(new_body, ex.sha256.is_distinct_from(cur.sha256)), ex.last_fetched, cur.last_changed
+            ),
+            "last_error_kind": ex.last_error_kind,
+            "last_error_reason": ex.last_error_reason,
+        }
+        differs = or_(*(cur[name].is_distinct_from(value) for name, value in set_.items()))
+        stmt = ins.on_conflict_do_update(index_elements=["source_key", "url"], set_=set_, where=differs)
+        return sum(conn.execute(stmt, list(part)).rowcount or 0 for part in chunks(rows, 1000))
+
+    def get_validators(self, source_key: str, urls: Iterable[str] | None = None) -> dict[str, Validators]:
+        """ETag / Last-Modified / body sha256 per URL of a source, for conditional requests."""
+        cols = (DOCUMENTS.c.url, DOCUMENTS.c.etag, DOCUMENTS.c.last_modified, DOCUMENTS.c.sha256)
+        base = select(*cols).where(DOCUMENTS.c.source_key == source_key, DOCUMENTS.c.sha256.is_not(None))
+        out: dict[str, Validators] = {}
+        with self._read() as conn:
+            if urls is None:
+                results = [conn.execute(base)]
+            else:
+                wanted = sorted(set(urls))
+                results = [conn.execute(base.where(DOCUMENTS.c.url.in_(part))) for part in chunks(wanted)]
+            for result in results:
+                for r in result:
+                    out[r.url] = Validators(etag=r.etag, last_modified=r.last_modified, sha256=r.sha256)
+        return out
+
+    def iter_documents_for_reparse(
+        self, source: str | None = None, parser_version: str | None = None, *, page: int = 1000
+    ) -> Iterator[DocumentRef]:
+        """Stored raw documents (bytes in the archive under ``sha256``), list pages excluded.
+
+        With ``parser_version``: only documents whose report was parsed by another
+        version, or that have no report yet (a parse that failed). Pages by id,
+        so no connection stays open while the caller reparses.
+        """
+        r, d = REPORTS, DOCUMENTS
+        stmt = (
+            select(d, r.c.url.label("report_url"), r.c.parser_version.label("report_parser_version"))
+            .select_from(
+                d.outerjoin(r, and_(r.c.source_key == d.c.source_key, r.c.document_sha256 == d.c.sha256))
+            )
+            .where(d.c.sha256.is_not(None), or_(d.c.kind.is_(None), d.c.kind != "list"))
+        )
+        if source is not None:
+            stmt = stmt.where(d.c.source_key == source)
+        if parser_version is not None:
+            stmt = stmt.where(or_(r.c.id.is_(None), r.c.parser_version != parser_version))
+        last = 0
+        while True:
+            with self._read() as conn:
+                rows = conn.execute(stmt.where(d.c.id > last).order_by(d.c.id).limit(page)).mappings().all()
+            if not rows:
+                return
+            for row in rows:
+                yield DocumentRef(
+                    source_key=row["source_key"],
+                    url=row["url"],
+                    final_url=row["final_url"],
+                    sha256=row["sha256"],
+                    archive_path=row["archive_path"],
+                    content_type=row["content_type"],
+                    kind=row["kind"],
+                    fetched_at=as_utc(row["last_fetched"]) if row["last_fetched"] else None,
+                    report_url=row["report_url"],
+                    report_parser_version=row["report_parser_version"],
+                )
+            last = rows[-1]["id"]
+
+    # ------------------------------------------------------------------ catalog
+
+    def sync_sources(self, sources: Iterable[CatalogSourceLike], *, now: datetime | None = None) -> None:
+        """Make ``sources`` the catalog as last loaded; entries no longer listed get ``in_catalog`` false.
+
+        Rows are rewritten only when an entry's content changed (so ``updated_at``
+        says when the entry last changed, and a reload of the same catalog writes nothing).
+        """
+        when = as_utc(now or utcnow())
+        rows = []
+        for s in sorted(sources, key=lambda s: s.key):
+            dump = s.model_dump(mode="json") if hasattr(s, "model_dump") else asdict(s)  # type: ignore[call-overload]
+            rows.append(
+                {
+                    "key": s.key,
+                    "name": s.name,
+                    "adapter": str(s.adapter),
+                    "start_urls": json.dumps(list(s.start_urls), ensure_ascii=False),
+                    "tags": json.dumps(list(s.tags), ensure_ascii=False),
+                    "config": json.dumps(dump, ensure_ascii=False, sort_keys=True),
+                    "in_catalog": True,
+                    "updated_at": when,
+                }
+            )
+        ins = self._insert(SOURCES)
+        content = ("name", "adapter", "start_urls", "tags", "config", "in_catalog")
+        set_ = {c: ins.excluded[c] for c in (*content, "updated_at")}
+        differs = or_(*(SOURCES.c[c].is_distinct_from(ins.excluded[c]) for c in content))
+        with self.engine.begin() as conn:
+            if rows:
+                conn.execute(
+                    ins.on_conflict_do_update(index_elements=["key"], set_=set_, where=differs), rows
+                )
+            gone = SOURCES.c.key.not_in([r["key"] for r in rows]) if rows else SOURCES.c.key.is_not(None)
+            conn.execute(
+                update(SOURCES)
+                .where(gone, SOURCES.c.in_catalog.is_(True))
+                .values(in_catalog=False, updated_at=when)
+            )
+
+    # -------------------------------------------------------------- run history
+
+    def start_run(self, source_key: str, run_id: str, started_at: datetime | None = None) -> None:
+        """Open a ``crawl_runs`` row (state RUNNING); calling it again for the same run is a no-op."""
+        ins = self._insert(RUNS).values(
+            run_id=run_id, source_key=source_key, started_at=as_utc(started_at or utcnow()), state="RUNNING"
+        )
+        with self.engine.begin() as conn:
+            conn.execute(ins.on_conflict_do_nothing(index_elements=["run_id", "source_key"]))
+
+    def finish_run(
+        self,
+        source_key: str,
+        run_id: str,
+        state: str,
+        counts: RunCounts,
+        finished_at: datetime | None = None,
+    ) -> None:
+        """Close a run with its final state (Prefect's: COMPLETED, FAILED, CRASHED…) and counts."""
+        when = as_utc(finished_at or utcnow())
+        values = {"finished_at": when, "state": state.upper(), **asdict(counts)}
+        ins = self._insert(RUNS).values(run_id=run_id, source_key=source_key, started_at=when, **values)
+        with self.engine.begin() as conn:
+            conn.execute(ins.on_conflict_do_update(index_elements=["run_id", "source_key"], set_=values))
+
+    def log_fetches(self, entries: Iterable[FetchEntry]) -> int:
+        """Append request outcomes to ``fetch_log``; an entry already logged (run, URL, at) is skipped."""
+        rows = _fetch_rows(entries)
+        if not rows:
+            return 0
+        with self.engine.begin() as conn:
+            return self._log_fetches(conn, rows)
+
+    def _log_fetches(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
+        stmt = self._insert(FETCH_LOG).on_conflict_do_nothing(index_elements=["run_id", "url", "at"])
+        return sum(conn.execute(stmt, list(part)).rowcount or 0 for part in chunks(rows, 1000))
+
+    def latest_runs(self, source_key: str | None = None) -> list[RunSummary]:
+        """The most recent run of each source (or of one source), newest first."""
+        rn = func.row_number().over(
+            partition_by=RUNS.c.source_key, order_by=(RUNS.c.started_at.desc(), RUNS.c.id.desc())
+        )
+        inner = select(RUNS, rn.label("rn"))
+        if source_key is not None:
+            inner = inner.where(RUNS.c.source_key == source_key)
+        sub = inner.subquery()
+        stmt = select(sub).where(sub.c.rn == 1).order_by(sub.c.started_at.desc(), sub.c.source_key)
+        with self._read() as conn:
+            return [_run_summary(r) for r in conn.execute(stmt).mappings()]
+
+    def failed_sources(self, since: datetime) -> list[str]:
+        """Sources whose latest run started at/after ``since`` failed (state) or had failed fetches."""
+        cutoff = as_utc(since)
+        return sorted(
+            r.source_key
+            for r in self.latest_runs()
+            if r.started_at >= cutoff and (r.state in FAILED_STATES or r.counts.failed > 0)
+        )
+
+
+def _prepare(items: Iterable[ReportItem], now: datetime) -> list[_Prepared]:
+    """Validate, hash, de-duplicate (last wins) and sort a batch by natural key."""
+    latest: dict[Key, _Prepared] = {}
+    for item in items:
+        p = _Prepared(item, now)
+        latest[p.key] = p
+    return [latest[k] for k in sorted(latest)]
+
+
+def _document_rows(items: Iterable[DocumentItem]) -> list[dict[str, Any]]:
+    latest = {(d.source_key, d.url): d for d in items}
+    return [
+        {
+            "source_key": d.source_key,
+            "url": d.url,
+            "final_url": d.final_url,
+            "kind": d.kind,
+            "content_type": d.content_type,
+            "sha256": d.sha256,
+            "archive_path": d.archive_path,
+            "etag": d.etag,
+            "last_modified": d.last_modified,
+            "http_status": d.status,
+            "first_seen": as_utc(d.fetched_at),
+            "last_fetched": as_utc(d.fetched_at),
+            "last_changed": as_utc(d.fetched_at) if d.sha256 else None,
+            "last_error_kind": d.error_kind,
+            "last_error_reason": d.error_reason,
+        }
+        for d in (latest[k] for k in sorted(latest))
+    ]
+
+
+def _fetch_rows(entries: Iterable[FetchEntry]) -> list[dict[str, Any]]:
+    rows = [{**asdict(e), "at": as_utc(e.at)} for e in entries]
+    rows.sort(key=lambda r: (r["run_id"], r["url"], r["at"]))
+    return rows
+
+
+def _is_unchanged(p: _Prepared, old: Any) -> bool:
+    return (
+        old is not None
+        and old.content_hash == p.hash
+        and old.parser_version == p.item.parser_version
+        and old.document_sha256 == p.item.document_sha256
+        and old.document_url == p.item.document_url
+    )
+
+
+def _ts(p: _Prepared) -> datetime:
+    return as_utc(p.item.fetched_at)
+
+
+def _case(cond: ColumnElement[bool], then: Any, otherwise: Any) -> Any:
+    from sqlalchemy import case
+
+    return case((cond, then), else_=otherwise)
+
+
+def _run_summary(r: Any) -> RunSummary:
+    return RunSummary(
+        run_id=r["run_id"],
+        source_key=r["source_key"],
+        started_at=as_utc(r["started_at"]),
+        finished_at=as_utc(r["finished_at"]) if r["finished_at"] else None,
+        state=r["state"],
+        counts=RunCounts(**{f: r[f] for f in RUN_COUNT_FIELDS}),
+    )
+
+
+def _safe_url(url: str) -> str:
+    """The URL without a password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
