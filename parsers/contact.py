@@ -1,0 +1,55 @@
+"""The contact block most reports print in their opening or closing paragraph.
+
+Labels wrap over lines in PDF layout text ("电\\n子邮箱：…", "淮\\n安市翔宇南道 1 号"),
+so everything is read from the text with whitespace removed. Labelled fields
+need their colon: "公开电话 97 件" in the prose is not a phone number.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsers.record import Contact
+
+__all__ = ["find_contact"]
+
+_STOP = r"(?=[，,；;。）)、]|邮编|邮政编码|联系电话|电话|传真|电子邮|邮箱|网址|$)"
+_ADDRESS = re.compile(r"(?:通讯地址|通信地址|联系地址|办公地址|地址)[:：]([^，,；;。）)：:]{2,60}?)" + _STOP)
+_POSTCODE = re.compile(r"(?:邮编|邮政编码)[:：]?(\d{6})(?!\d)")
+_PHONE_NUMBER = r"((?:[（(]\d{3,4}[)）])?\d[\d\-—－–]{4,}\d)"
+_PHONE = re.compile(r"(?<!传真)(?:联系电话|咨询电话|办公电话|电话)[:：]" + _PHONE_NUMBER)
+_FAX = re.compile(r"传真(?:电话)?[:：]" + _PHONE_NUMBER)
+_EMAIL = re.compile(r"(?:电子邮箱|电子信箱|电子邮件|邮箱|E-?mail|email)[:：]?([A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,5})", re.IGNORECASE)
+_ANY_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,5}")
+_WEBSITE = re.compile(
+    r"https?://[A-Za-z0-9.\-]{3,100}(?::\d{1,5})?(?:/[A-Za-z0-9._\-/%?=&#~]{0,200})?"
+    r"|www\.[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,5}(?:/[A-Za-z0-9._\-/%?=&#~]{0,200})?"
+    r"|(?<![@A-Za-z0-9.\-])[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,4}\.gov\.cn(?![A-Za-z0-9])"
+)
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str | None:
+    m = pattern.search(text)
+    return m.group(1) if m else None
+
+
+def find_contact(text: str) -> Contact:
+    """Address, postcode, phone, fax, email and website, each as printed or None."""
+    flat = re.sub(r"\s+", "", text)
+    emails = [m.span() for m in _ANY_EMAIL.finditer(flat)]
+    website = None
+    for m in _WEBSITE.finditer(flat):
+        if any(s <= m.start() < e for s, e in emails):
+            continue
+        website = m.group(0).rstrip("./")
+        if m.group(0).startswith("http") and m.group(0).endswith("/") and website.count("/") <= 2:
+            website = m.group(0).rstrip("/")
+        break
+    return Contact(
+        address=_first(_ADDRESS, flat),
+        postcode=_first(_POSTCODE, flat),
+        phone=_first(_PHONE, flat),
+        fax=_first(_FAX, flat),
+        email=_first(_EMAIL, flat),
+        website=website,
+    )

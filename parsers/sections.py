@@ -1,0 +1,77 @@
+"""Top-level sections (一、二、三…) with their headings as printed.
+
+The application table's own rows carry the same numerals ("一、本年新收…",
+"四、结转下年度继续办理"), and flattened page text runs heading and body
+together ("一、 概述推进政府信息公开工作是…"), so a heading is accepted only in
+sequence, not as a table row, and is cut where the body starts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsers.record import Section
+
+__all__ = ["split_sections"]
+
+_NUMERALS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
+             "十一", "十二", "十三", "十四", "十五", "十六", "十七", "十八", "十九", "二十"]
+_CANDIDATE = re.compile(r"(?:^|(?<=[\n。；;）)\s]))[ \t]*(十[一二三四五六七八九]?|二十|[一二三四五六七八九])[ \t]*[、.．][ \t]*")
+_TABLE_ROW_WORDS = ("本年新收", "上年结转", "本年度办理结果", "结转下年度", "下年度继续办理")
+_HEADING_END_WORD = re.compile(r"(?:情况|概述|措施|事项|问题|说明|总结|计划|目标|附表|附件)")
+_BODY_START = re.compile(r"[（(\[\d]|[。；;：:，,]|\s")
+_MAX_HEADING = 40
+
+
+def _heading(text: str, start: int) -> tuple[str, int]:
+    """The heading starting at ``start`` and where its body begins."""
+    line_end = text.find("\n", start)
+    if line_end < 0:
+        line_end = len(text)
+    line = text[start:line_end].rstrip()
+    if len(line) <= _MAX_HEADING and not _BODY_START.search(line.strip()):
+        return line.strip(), start + len(line)
+    # heading run together with its body: cut at the first heading word, or where
+    # the body visibly starts (a numbering bracket, a digit, punctuation, a space)
+    cut = len(line)
+    b = _BODY_START.search(line)
+    if b:
+        cut = b.start()
+    words = [w for w in _HEADING_END_WORD.finditer(line, 0, min(cut, _MAX_HEADING + 2)) if w.end() <= cut]
+    if words:
+        cut = words[-1].end()
+    cut = min(cut, _MAX_HEADING)
+    return line[:cut].strip(), start + cut
+
+
+def _is_table_row(heading: str, after: str) -> bool:
+    if any(w in heading.replace(" ", "") for w in _TABLE_ROW_WORDS):
+        return True
+    # a heading followed by number cells (not by a year such as "2013年") is a table row
+    line = after.split("\n", 1)[0]
+    m = re.match(r"[ \t]*[+-]?\d+(?:\.\d+)?(?![\d.]|[ \t]*[年月日])", line)
+    return bool(m) or "\t" in heading
+
+
+def split_sections(text: str) -> list[Section]:
+    """The top-level sections in order: 一 first, each next numeral after the previous."""
+    found: list[tuple[str, str, int, int]] = []  # numeral, heading, start, body_start
+    expected = 0
+    for m in _CANDIDATE.finditer(text):
+        if expected >= len(_NUMERALS):
+            break
+        if m.group(1) != _NUMERALS[expected]:
+            continue
+        if found and m.start() < found[-1][3]:
+            continue
+        heading, body_start = _heading(text, m.end())
+        if not heading or _is_table_row(heading, text[body_start: body_start + 24]):
+            continue
+        found.append((m.group(1), heading, m.start(), body_start))
+        expected += 1
+    sections: list[Section] = []
+    for i, (numeral, heading, _start, body_start) in enumerate(found):
+        end = found[i + 1][2] if i + 1 < len(found) else len(text)
+        body = text[body_start:end].strip()
+        sections.append(Section(number=numeral, heading=heading, text=body))
+    return sections
