@@ -490,13 +490,11 @@ class SourceClient:
                 for piece in decoder.feed(chunk):
                     out += piece
                     if len(out) > cap:
-                        raise FetchError("too_large", f"body over the {cap}-byte cap after decompression",
-                                         url=url, status=response.status_code)
+                        raise self._bomb(url, response, cap, len(out), raw)
             for piece in decoder.flush():
                 out += piece
                 if len(out) > cap:
-                    raise FetchError("too_large", f"body over the {cap}-byte cap after decompression",
-                                     url=url, status=response.status_code)
+                    raise self._bomb(url, response, cap, len(out), raw)
             decoder.finish()
         except DecodeFailure as exc:
             if exc.truncated:
@@ -507,6 +505,16 @@ class SourceClient:
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             raise _Transient(f"body cut off: {exc or type(exc).__name__}") from None
         return bytes(out)
+
+    @staticmethod
+    def _bomb(url: str, response: httpx.Response, cap: int, decoded: int, raw: int) -> FetchError:
+        return FetchError(
+            "too_large",
+            f"body over the {cap}-byte cap after decompression (stopped at {decoded} decoded bytes "
+            f"from {raw} received)",
+            url=url,
+            status=response.status_code,
+        )
 
     # -- conveniences for adapters ----------------------------------------------------
 
