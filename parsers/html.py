@@ -42,8 +42,8 @@ CONTAINERS: tuple[str, ...] = (
     ".zw",
     "#zw",
 )
-#: a container with less visible text than this is a stub or an empty shell
-_MIN_CONTAINER_CHARS = 80
+#: a container with less visible text than this is an empty template shell
+_MIN_CONTAINER_CHARS = 10
 
 _SKIP = frozenset(
     {"script", "style", "noscript", "template", "iframe", "object", "embed", "button",

@@ -79,7 +79,7 @@ def _looks_binary(head: bytes) -> bool:
         return False
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return False  # UTF-16 text
-    return b"\x00" in head or len(_CONTROL.findall(head)) > len(head) // 100
+    return b"\x00" in head or len(_CONTROL.findall(head)) > max(2, len(head) // 100)
 
 
 # --- walls: anti-bot challenges and login pages ----------------------------

@@ -17,7 +17,8 @@ from parsers.record import ExtractedDoc
 __all__ = ["extract_text", "normalise_text"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_TRAILING = re.compile(r"[ \t\u3000\u00a0]+$", re.M)
+#: trailing blanks, but not tabs: a tab-separated row keeps its empty last cells
+_TRAILING = re.compile(r"[ \u3000\u00a0]+$", re.M)
 
 
 def normalise_text(text: str) -> str:

@@ -1,0 +1,68 @@
+"""PDF extraction: layout text from pdfium character boxes, OCR flags, the bounded worker."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from parsers import ParseError, extract
+from parsers.limits import Limits, run_isolated
+from parsers.pdf import layout_text
+
+from docgen import allocate, pdf_from_text, pdf_image_only, sleep_then_return
+
+
+def test_corpus_text_roundtrips_through_pdf(corpus_dir: Path) -> None:
+    source = (corpus_dir / "text" / "chongqing_dadukou_2020.txt").read_text(encoding="utf-8")
+    doc = extract(pdf_from_text(source), filename="report.pdf")
+    assert doc.kind == "pdf" and doc.warnings == []
+    assert "一、总体情况" in doc.text and "五、存在的主要问题及改进情况" in doc.text
+    # a table row stays one line, its cells apart by runs of spaces
+    row = next(line for line in doc.text.splitlines() if line.startswith("一、本年新收"))
+    assert re.split(r" {2,}", row.strip())[1:] == ["21", "0", "0", "0", "1", "0", "22"]
+    row = next(line for line in doc.text.splitlines() if line.lstrip().startswith("行政许可"))
+    assert re.split(r" {2,}", row.strip()) == ["行政许可", "696", "-32", "15718"]
+
+
+def test_layout_text_is_pure_and_orders_lines() -> None:
+    # (char, left, bottom, right, top): two rows, the second drawn first
+    chars = [("3", 100, 80, 105, 90), ("4", 105, 80, 110, 90), ("行", 0, 80, 10, 90),
+             ("甲", 0, 100, 10, 110), ("1", 100, 100, 105, 110)]
+    assert layout_text(chars).splitlines() == ["甲" + " " * 18 + "1", "行" + " " * 18 + "34"]
+    assert layout_text([]) == ""
+
+
+def test_image_only_pdf_needs_ocr() -> None:
+    with pytest.raises(ParseError) as info:
+        extract(pdf_image_only(), filename="scan.pdf")
+    assert info.value.kind == "no_text_layer"
+    assert info.value.reason == "no text layer, OCR needed"
+    assert str(info.value) == "scan.pdf: no text layer, OCR needed"
+
+
+def test_page_cap() -> None:
+    data = pdf_from_text("\n".join(f"第{i}页" + "\n" * 60 for i in range(4)))
+    with pytest.raises(ParseError) as info:
+        extract(data, limits=Limits(max_pdf_pages=2))
+    assert info.value.kind == "too_large" and "pages" in info.value.reason
+
+
+@pytest.mark.timeout(60)
+def test_worker_timeout_kills_and_recovers() -> None:
+    limits = Limits(timeout=0.5)
+    with pytest.raises(ParseError) as info:
+        run_isolated(sleep_then_return, 30.0, limits=limits, what="PDF")
+    assert info.value.kind == "timeout"
+    # the pool was replaced: the next document is parsed normally
+    assert run_isolated(sleep_then_return, 0.0, limits=Limits(timeout=30), what="PDF") == "done"
+
+
+@pytest.mark.timeout(60)
+def test_worker_memory_cap() -> None:
+    limits = Limits(memory_bytes=512 * 1024 * 1024, timeout=30)
+    with pytest.raises(ParseError) as info:
+        run_isolated(allocate, 1024, limits=limits, what="PDF")
+    assert info.value.kind == "too_large"
+    assert run_isolated(allocate, 16, limits=limits, what="PDF") == 16 * 1024 * 1024
