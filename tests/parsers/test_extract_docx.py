@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from parsers import extract
-
 from docgen import docx_from_text
+
+from parsers import extract
 
 
 def test_corpus_report_as_docx(corpus_dir: Path) -> None:

@@ -6,12 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from docgen import allocate, pdf_from_text, pdf_image_only, sleep_then_return
 
 from parsers import ParseError, extract
 from parsers.limits import Limits, run_isolated
 from parsers.pdf import layout_text
-
-from docgen import allocate, pdf_from_text, pdf_image_only, sleep_then_return
 
 
 def test_corpus_text_roundtrips_through_pdf(corpus_dir: Path) -> None:

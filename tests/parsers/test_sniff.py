@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from docgen import docx_from_text, pdf_from_text
 
 from parsers.sniff import challenge_reason, is_challenge, sniff
-
-from docgen import docx_from_text, pdf_from_text
 
 #: the shape of a 瑞数 (Riversecurity) 412 page: a meta blob, an inline $_ts bootstrap, one external script
 RUISHU_412 = """<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">
