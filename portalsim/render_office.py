@@ -1,0 +1,194 @@
+"""Reports as attachments: PDF with a Chinese text layer, DOCX with real tables, "DOC".
+
+PDF: reportlab's built-in ``STSong-Light`` CID font (no font files needed, the
+text layer is real Unicode); tables are drawn as positioned text in ruled cells
+so that text extraction sees columns, the way published PDFs of Word tables look.
+DOCX: python-docx with merged cells for the rowspan/colspan headers.
+DOC: many portals serve Word's "save as web page" output under a ``.doc`` name;
+that is what the simulator serves (GBK, ``ProgId`` Word.Document), since a real
+OLE2 .doc writer is not available in Python.
+"""
+
+from __future__ import annotations
+
+import io
+
+from portalsim.document import Cell, Para, ReportDoc, Table
+
+__all__ = ["render_doc", "render_docx", "render_pdf"]
+
+_FONT = "STSong-Light"
+_registered = False
+
+
+def _font() -> str:
+    global _registered
+    if not _registered:
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+        _registered = True
+    return _FONT
+
+
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """Greedy wrap by character width (CJK glyphs are one em, ASCII about half)."""
+    lines, cur, w = [], "", 0.0
+    for ch in text:
+        cw = size if ord(ch) > 0x2E7F else size * 0.5
+        if w + cw > width and cur:
+            lines.append(cur)
+            cur, w = "", 0.0
+        cur += ch
+        w += cw
+    if cur:
+        lines.append(cur)
+    return lines or [""]
+
+
+def _col_widths(t: Table, total: float) -> list[float]:
+    grid_w = len(t.grid()[0])
+    need = [24.0] * grid_w
+    for row in _positioned(t):
+        for _r, c, cell in row:
+            if cell.colspan == 1 and not cell.text.startswith("（本列"):
+                need[c] = max(need[c], min(150.0, 7.5 * len(cell.text) + 6))
+    scale = total / sum(need)
+    return [n * scale for n in need]
+
+
+def _positioned(t: Table) -> list[list[tuple[int, int, Cell]]]:
+    taken: set[tuple[int, int]] = set()
+    out: list[list[tuple[int, int, Cell]]] = []
+    for r, row in enumerate(t.rows):
+        c = 0
+        placed = []
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    taken.add((r + dr, c + dc))
+            placed.append((r, c, cell))
+            c += cell.colspan
+        out.append(placed)
+    return out
+
+
+def render_pdf(doc: ReportDoc) -> bytes:
+    """An A4 PDF of the report: title, paragraphs, ruled tables, page numbers."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    font = _font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1)
+    c.setTitle(doc.title)
+    c.setAuthor(doc.agency)
+    width, height = A4
+    left, right, top, bottom = 56.0, width - 56.0, height - 60.0, 60.0
+    y = top
+    page = 1
+
+    def new_page() -> None:
+        nonlocal y, page
+        c.setFont(font, 9)
+        c.drawCentredString(width / 2, 30, f"-{page}-")
+        c.showPage()
+        page += 1
+        y = top
+
+    c.setFont(font, 16)
+    for line in _wrap(doc.title, right - left, 16):
+        c.drawCentredString(width / 2, y, line)
+        y -= 24
+    y -= 8
+    for b in doc.blocks:
+        if isinstance(b, Para):
+            size = 11.0
+            lines = _wrap(("" if b.heading else "　　") + b.text, right - left, size)
+            for line in lines:
+                if y < bottom:
+                    new_page()
+                c.setFont(font, size)
+                c.drawString(left, y, line)
+                y -= size * 1.7
+            y -= 4
+            continue
+        assert isinstance(b, Table)
+        size = 7.0
+        widths = _col_widths(b, right - left)
+        xs = [left]
+        for w in widths:
+            xs.append(xs[-1] + w)
+        for row in _positioned(b):
+            cells = []
+            row_h = size * 2.2
+            for _r, col, cell in row:
+                span_w = xs[col + cell.colspan] - xs[col]
+                lines = _wrap(cell.text, span_w - 4, size)
+                cells.append((col, cell, lines, span_w))
+                if cell.rowspan == 1:
+                    row_h = max(row_h, len(lines) * size * 1.3 + size)
+            if y - row_h < bottom:
+                new_page()
+            c.setFont(font, size)
+            for col, _cell, lines, span_w in cells:
+                ty = y - size * 1.3
+                for line in lines:
+                    c.drawString(xs[col] + 2, ty, line)
+                    ty -= size * 1.3
+                c.rect(xs[col], y - row_h, span_w, row_h, stroke=1, fill=0)
+            y -= row_h
+        y -= 10
+    c.setFont(font, 9)
+    c.drawCentredString(width / 2, 30, f"-{page}-")
+    c.save()
+    return buf.getvalue()
+
+
+def render_docx(doc: ReportDoc) -> bytes:
+    """A DOCX with paragraphs and real Word tables (merged header cells)."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    d = docx.Document()
+    d.core_properties.title = doc.title
+    d.core_properties.author = doc.agency
+    p = d.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run(doc.title).bold = True
+    for b in doc.blocks:
+        if isinstance(b, Para):
+            para = d.add_paragraph()
+            run = para.add_run(b.text)
+            run.bold = b.heading
+            continue
+        assert isinstance(b, Table)
+        grid = b.grid()
+        table = d.add_table(rows=len(grid), cols=len(grid[0]))
+        table.style = "Table Grid"
+        for row in _positioned(b):
+            for r, col, cell in row:
+                target = table.cell(r, col)
+                rs, cs = cell.rowspan, cell.colspan
+                if rs > 1 or cs > 1:
+                    target = target.merge(table.cell(r + rs - 1, col + cs - 1))
+                target.text = cell.text
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def render_doc(doc: ReportDoc, body_html: str) -> bytes:
+    """Word "web page" output saved as .doc (GBK), as found on many portals."""
+    html = (
+        '<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'xmlns:w="urn:schemas-microsoft-com:office:word" xmlns="http://www.w3.org/TR/REC-html40">\n<head>\n'
+        '<meta http-equiv=Content-Type content="text/html; charset=gb2312">\n'
+        '<meta name=ProgId content=Word.Document>\n<meta name=Generator content="Microsoft Word 15">\n'
+        f"<title>{doc.title}</title>\n</head>\n<body lang=ZH-CN style='tab-interval:21.0pt'>\n"
+        f"<div class=WordSection1>\n<p class=MsoTitle align=center>{doc.title}</p>\n{body_html}\n</div>\n</body>\n</html>\n"
+    )
+    return html.encode("gbk", errors="xmlcharrefreplace")

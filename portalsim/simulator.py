@@ -1,0 +1,538 @@
+"""``Simulator``: the simulated government web, its routing, ground truth and catalog.
+
+One instance plans ``sites`` sites lazily from ``seed``; site *i* is its own host
+``127.0.0.{i+2}``, all on one port, and ``127.0.0.1`` serves an index with the
+ground truth, a sources catalog and the request log. Serving lives in
+``portalsim.server``; this module decides *what* each URL answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from html import escape
+from typing import Any
+from urllib.parse import parse_qsl
+
+from portalsim import lists
+from portalsim.content import report_doc
+from portalsim.document import ReportDoc
+from portalsim.faults import FaultSpec, parse_faults
+from portalsim.rand import unit
+from portalsim.render_html import detail_page, page_shell, report_body_html
+from portalsim.render_office import render_doc, render_docx, render_pdf
+from portalsim.resources import LRU, Resource, gzip_bomb
+from portalsim.sites import GENERIC_ROOT, TRS_ROOT, Item, Site, plan_site
+from portalsim.truth import TruthReport
+
+__all__ = ["Simulator"]
+
+_TZ = dt.timezone(dt.timedelta(hours=8))
+_ANTIBOT_COOKIE = "FSSBBIl1UgzbN7N80T"
+HANWEB_PERPAGE = 15
+
+
+def _ts(when: dt.datetime) -> float:
+    return when.replace(tzinfo=_TZ).timestamp()
+
+
+class Simulator:
+    """A deterministic set of simulated government portals.
+
+    ``faults`` maps site keys to fault specs (``{"site3": "http500:0.3,slow:2"}``
+    or the CLI form ``"site3=http500:0.3;site5=antibot"``); see
+    ``portalsim.faults.FAULT_NAMES``. ``families``/``encodings`` optionally pin
+    site *i*'s CMS family and encoding (lists indexed by site).
+    """
+
+    def __init__(
+        self,
+        sites: int = 4,
+        reports_per_site: int = 20,
+        seed: int = 0,
+        faults: str | dict[str, Any] | None = None,
+        *,
+        families: list[str] | None = None,
+        encodings: list[str] | None = None,
+        page_size: int = 20,
+        crawl_delay: float = 0.0,
+        broken_rate: float = 0.1,
+        catalog_rate: float = 50.0,
+    ) -> None:
+        if not 1 <= sites <= 250:
+            raise ValueError(f"sites must be between 1 and 250 (one loopback address each), got {sites}")
+        if reports_per_site < 0:
+            raise ValueError(f"reports_per_site must be >= 0, got {reports_per_site}")
+        self.n_sites = sites
+        self.reports_per_site = reports_per_site
+        self.seed = seed
+        self.faults = parse_faults(faults)
+        unknown = set(self.faults) - {f"site{i}" for i in range(sites)}
+        if unknown:
+            raise ValueError(f"faults name unknown sites: {', '.join(sorted(unknown))} (sites are site0…site{sites - 1})")
+        self.families = families
+        self.encodings = encodings
+        self.page_size = page_size
+        self.crawl_delay = crawl_delay
+        self.broken_rate = broken_rate
+        self.catalog_rate = catalog_rate
+        self.port: int | None = None
+        self.log: list[dict[str, Any]] = []
+        self._sites: dict[int, Site] = {}
+        self._plan_lock = threading.Lock()
+        self._docs = LRU(2048)
+        self._resources = LRU(4096)
+        self._revisions: dict[tuple[int, int], tuple[int, float]] = {}
+        self._attempts: dict[tuple[str, str], int] = {}
+
+    # ------------------------------------------------------------------ presets
+    @classmethod
+    def demo(cls, seed: int = 2024) -> Simulator:
+        """The ``make demo`` web: every family, UTF-8 and GBK, HTML/PDF/DOCX, a few mild faults."""
+        return cls(
+            sites=6,
+            reports_per_site=15,
+            seed=seed,
+            families=["trs", "hanweb", "jsonapi", "generic", "trs", "generic"],
+            encodings=["gbk-meta", "utf-8", "utf-8", "gbk-none", "utf-8", "utf-8"],
+            faults={
+                "site1": "http503:0.15",
+                "site2": "http429:0.1,retry_after:1",
+                "site3": "broken_pdf:1",
+                "site5": "antibot",
+            },
+            crawl_delay=0.0,
+        )
+
+    # ------------------------------------------------------------------ plan
+    def site(self, index: int) -> Site:
+        """Site ``index`` (planned on first use)."""
+        if not 0 <= index < self.n_sites:
+            raise IndexError(f"no site {index} (0…{self.n_sites - 1})")
+        s = self._sites.get(index)
+        if s is None:
+            with self._plan_lock:
+                s = self._sites.get(index)
+                if s is None:
+                    s = plan_site(
+                        self.seed,
+                        index,
+                        self.reports_per_site,
+                        self.faults.get(f"site{index}", FaultSpec()),
+                        family=self.families[index] if self.families and index < len(self.families) else None,
+                        encoding=self.encodings[index] if self.encodings and index < len(self.encodings) else None,
+                        broken_rate=self.broken_rate,
+                    )
+                    self._sites[index] = s
+        return s
+
+    def sites(self) -> list[Site]:
+        return [self.site(i) for i in range(self.n_sites)]
+
+    def site_for_ip(self, ip: str) -> Site | None:
+        if not ip.startswith("127.0.0."):
+            return None
+        try:
+            index = int(ip.rsplit(".", 1)[1]) - 2
+        except ValueError:
+            return None
+        return self.site(index) if 0 <= index < self.n_sites else None
+
+    def _port(self, port: int | None) -> int:
+        p = port if port is not None else self.port
+        if p is None:
+            raise RuntimeError("port unknown: pass port= or call this while the simulator is serving")
+        return p
+
+    def base_url(self, index: int, port: int | None = None) -> str:
+        return f"http://127.0.0.{index + 2}:{self._port(port)}"
+
+    def index_url(self, port: int | None = None) -> str:
+        return f"http://127.0.0.1:{self._port(port)}"
+
+    # ------------------------------------------------------------------ content
+    def revision(self, site: Site, item: Item) -> tuple[int, float]:
+        return self._revisions.get((site.index, item.docid), (0, _ts(item.published)))
+
+    def report_doc(self, site: Site, item: Item) -> ReportDoc:
+        rev = self.revision(site, item)[0]
+        key = (site.index, item.docid, rev)
+        doc = self._docs.get(key)
+        if doc is None:
+            doc = report_doc(self.seed, site, item, rev)
+            self._docs.put(key, doc)
+        assert isinstance(doc, ReportDoc)
+        return doc
+
+    def revise(self, site: str | None = None, url: str | None = None) -> list[str]:
+        """Publish a revised version of reports: new numbers, new ETag, newer Last-Modified.
+
+        ``url`` picks one report page (full URL or path); ``site`` every report of
+        a site; neither: every report. Returns the revised page paths.
+        """
+        changed: list[str] = []
+        now = time.time()
+        for s in self.sites():
+            if site is not None and s.key != site:
+                continue
+            for it in s.items:
+                if not it.is_report:
+                    continue
+                if url is not None and not (url == it.path or url.endswith(f":{self.port}{it.path}")):
+                    continue
+                rev = self.revision(s, it)[0] + 1
+                self._revisions[(s.index, it.docid)] = (rev, now)
+                changed.append(it.path)
+        self._resources.clear()
+        return changed
+
+    def reset_attempts(self) -> None:
+        """Forget attempt counts (transient faults restart their per-attempt sequence)."""
+        self._attempts.clear()
+
+    def next_attempt(self, ip: str, target: str) -> int:
+        key = (ip, target)
+        n = self._attempts.get(key, 0)
+        self._attempts[key] = n + 1
+        return n
+
+    # ------------------------------------------------------------------ routing
+    def _encode(self, site: Site, html: str) -> Resource:
+        if site.encoding == "utf-8":
+            return Resource(body=html.encode("utf-8"), content_type="text/html; charset=utf-8")
+        # GBK sites: the charset is in <meta> at most, never in the HTTP header
+        return Resource(body=html.encode("gbk", errors="xmlcharrefreplace"), content_type="text/html")
+
+    def resolve(self, site: Site, method: str, path: str, query: str, form: dict[str, str]) -> Resource:
+        """The resource for a request on ``site`` (cached when cacheable)."""
+        target = path + ("?" + query if query else "")
+        if method == "POST" and form:
+            target += "#" + "&".join(f"{k}={v}" for k, v in sorted(form.items()))
+        key = (site.index, target)
+        res = self._resources.get(key)
+        if res is None:
+            res = self._build(site, path, query, form)
+            if not res.stream_size:
+                self._resources.put(key, res)
+        assert isinstance(res, Resource)
+        return res
+
+    def _build(self, site: Site, path: str, query: str, form: dict[str, str]) -> Resource:
+        params = dict(parse_qsl(query))
+        params.update(form)
+        if path == "/robots.txt":
+            return Resource(body=self.robots(site).encode(), content_type="text/plain; charset=utf-8", compressible=False)
+        if path in ("/", "/index.html"):
+            return self._encode(site, self._home(site))
+        fam = site.family
+        if fam == "trs" and path.startswith(TRS_ROOT) and path.rsplit("/", 1)[-1].startswith("index"):
+            name = path.rsplit("/", 1)[-1]
+            page = 0 if name in ("", "index.html") else _int(name[6:-5])
+            html = lists.trs_list(site, page, self.page_size) if page is not None else None
+            if html is not None:
+                return self._encode(site, html)
+        if fam == "trs" and path == TRS_ROOT:
+            html = lists.trs_list(site, 0, self.page_size)
+            assert html is not None
+            return self._encode(site, html)
+        if fam == "hanweb" and path == f"/col/col{site.column}/index.html":
+            return self._encode(site, lists.hanweb_index(site, HANWEB_PERPAGE))
+        if fam == "hanweb" and path == "/module/web/jpage/dataproxy.jsp":
+            return self._dataproxy(site, params)
+        if fam == "jsonapi" and path == "/gkmlpt/annualreport":
+            return self._encode(site, lists.jsonapi_shell(site, str(site.webid)))
+        if fam == "jsonapi" and path == f"/gkmlpt/api/all/{site.column}":
+            page = _int(params.get("page", "1"))
+            if page is None or params.get("sid", str(site.webid)) != str(site.webid):
+                return _error(400, "bad page or sid")
+            data = lists.jsonapi_page(site, page, self.page_size, self.base_url(site.index))
+            return Resource(
+                body=json.dumps(data, ensure_ascii=False).encode(), content_type="application/json;charset=UTF-8"
+            )
+        if fam == "generic" and path == "/sitemap.xml":
+            xml = lists.sitemap(site, self.base_url(site.index), self.page_size)
+            return Resource(body=xml.encode(), content_type="application/xml")
+        if fam == "generic" and path.startswith(GENERIC_ROOT + "index"):
+            name = path.rsplit("/", 1)[-1]
+            number = 1 if name == "index.shtml" else _int(name[6:-6])
+            html = lists.generic_list(site, number - 1, self.page_size) if number and number >= 1 else None
+            if html is not None and (name == "index.shtml" or number != 1):
+                return self._encode(site, html)
+        target = path + ("?" + query if query else "")
+        item = site.by_path.get(path)
+        if item is not None:
+            return self._item_page(site, item, params)
+        item = site.by_attachment.get(target)
+        if item is not None:
+            return self._attachment(site, item)
+        return _error(404, "页面不存在")
+
+    def _home(self, site: Site) -> str:
+        main = (
+            f'<div class="home"><h2>{escape(site.name)}</h2><ul>'
+            f'<li><a href="{escape(site.start_path())}">政府信息公开年报</a></li>'
+            '<li><a href="/zwgk/">政务公开</a></li></ul></div>'
+        )
+        return page_shell(site, site.name, main)
+
+    def _dataproxy(self, site: Site, params: dict[str, str]) -> Resource:
+        start, end = _int(params.get("startrecord", "")), _int(params.get("endrecord", ""))
+        if start is None or end is None or params.get("columnid") != str(site.column):
+            xml = '<?xml version="1.0" encoding="UTF-8"?>\n<datastore><totalrecord>0</totalrecord><recordset></recordset></datastore>\n'
+        else:
+            xml = lists.hanweb_dataproxy(site, start, end)
+        return Resource(body=xml.encode("utf-8"), content_type="text/xml;charset=UTF-8")
+
+    def _item_page(self, site: Site, item: Item, params: dict[str, str]) -> Resource:
+        if item.trap in ("redirect_loop", "redirect_offsite", "redirect_private"):
+            return self._redirect(item, params)
+        if item.trap == "gzip_bomb":
+            bomb_mb = int(site.faults.get("gzip_bomb") or 200)
+            return Resource(body=gzip_bomb(bomb_mb), pre_gzipped=True, compressible=False, etag='"bomb"')
+        if item.trap == "oversized":
+            mb = site.faults.get("oversized") or 60.0
+            return Resource(stream_size=int(mb * 1024 * 1024), content_type=_ctype(site))
+        modified = self.revision(site, item)[1]
+        body_html = None
+        if item.is_report and item.body in ("html", "html+pdf"):
+            body_html = report_body_html(self.report_doc(site, item))
+        res = self._encode(site, detail_page(site, item, body_html))
+        res.last_modified = modified
+        return res
+
+    def _redirect(self, item: Item, params: dict[str, str]) -> Resource:
+        if item.trap == "redirect_loop":
+            # a → b → a → …: the page and its "?from=loop" twin send to each other
+            loc = item.path if params.get("from") == "loop" else item.path + "?from=loop"
+            return Resource(status=302, headers={"Location": loc}, compressible=False)
+        if item.trap == "redirect_offsite":
+            return Resource(status=302, headers={"Location": self.index_url() + "/offsite/landing.html"}, compressible=False)
+        loc = "http://169.254.169.254/latest/meta-data/" if item.docid % 2 else "http://10.0.0.1/admin/"
+        return Resource(status=302, headers={"Location": loc}, compressible=False)
+
+    def _attachment(self, site: Site, item: Item) -> Resource:
+        assert item.attachment is not None
+        ext = item.attachment.rsplit(".", 1)[-1]
+        modified = self.revision(site, item)[1]
+        if item.is_report:
+            doc = self.report_doc(site, item)
+            if ext == "pdf":
+                data = render_pdf(doc)
+                if self.broken_pdf(site, item):
+                    data = data[: len(data) * 3 // 5]
+                ctype = "application/pdf"
+            elif ext == "docx":
+                data, ctype = render_docx(doc), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            else:
+                data, ctype = render_doc(doc, report_body_html(doc)), "application/msword"
+        else:
+            data, ctype = _form_docx(item.title), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        name = item.attachment.rsplit("=", 1)[-1].rsplit("/", 1)[-1]
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'} if site.family == "hanweb" else {}
+        return Resource(body=data, content_type=ctype, headers=headers, compressible=False, last_modified=modified)
+
+    def broken_pdf(self, site: Site, item: Item) -> bool:
+        rate = site.faults.get("broken_pdf")
+        return bool(rate) and item.body in ("pdf", "html+pdf") and unit(self.seed, site.index, item.docid, "broken_pdf") < (rate or 0)
+
+    def robots(self, site: Site) -> str:
+        delay = site.faults.get("crawl_delay")
+        delay = self.crawl_delay if delay is None else delay
+        lines = ["User-agent: *", "Disallow: /internal/", "Disallow: /search/", f"Crawl-delay: {delay:g}"]
+        if site.family == "generic" and self.port is not None:
+            lines.append(f"Sitemap: {self.base_url(site.index)}/sitemap.xml")
+        return "\n".join(lines) + "\n"
+
+    def antibot_page(self, site: Site) -> Resource:
+        """瑞数-style challenge: HTTP 412, only an inline ``$_ts`` script and an external JS."""
+        token = f"{unit(self.seed, site.index, 'ts'):.16f}"[2:]
+        html = (
+            '<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+            f'<meta id="9DhefwqGPrzO" content="{token * 4}" r="m">'
+            "<script type=\"text/javascript\" r='m'>$_ts=window['$_ts'];if(!$_ts)$_ts={};"
+            f'$_ts.nsd={int(token[:5])};$_ts.cd="qxrgrAlqcGLprGEqWqZcEGVFlaqpcq3bEAlqcGLqr{token}";</script>'
+            '<script type="text/javascript" charset="utf-8" src="/4QbVtADbnLVIc/d.FxJzG50F.dfe1675.js" r="m"></script>'
+            "</head><body></body></html>"
+        )
+        return Resource(
+            status=412,
+            body=html.encode(),
+            headers={"Set-Cookie": f"FSSBBIl1UgzbN7N80S={token}; Path=/; HttpOnly"},
+            compressible=False,
+        )
+
+    def antibot_blocks(self, site: Site, path: str, cookie_header: str) -> bool:
+        return bool(site.faults.get("antibot")) and path != "/robots.txt" and _ANTIBOT_COOKIE + "=" not in cookie_header
+
+    # ------------------------------------------------------------------ index host
+    def index_resource(self, path: str, query: str) -> Resource:
+        if path == "/":
+            rows = "".join(
+                f'<li><a href="{self.base_url(s.index)}{escape(s.start_path())}">{s.key}</a> {escape(s.name)} '
+                f"({s.family}, {s.encoding}, {len(s.items)} items{', faults: ' + s.faults.describe() if s.faults else ''})</li>"
+                for s in self.sites()
+            )
+            html = (
+                '<!DOCTYPE html><html><head><meta charset="utf-8"><title>portalsim</title></head><body>'
+                f"<h1>portalsim: {self.n_sites} simulated portals (seed {self.seed})</h1><ul>{rows}</ul>"
+                '<p><a href="/_sim/truth.json">truth.json</a> · <a href="/_sim/catalog.yaml">catalog.yaml</a> · '
+                '<a href="/_sim/log.json">log.json</a></p></body></html>'
+            )
+            return Resource(body=html.encode(), etag=None)
+        if path == "/_sim/truth.json":
+            body = json.dumps([t.to_dict() for t in self.ground_truth()], ensure_ascii=False, indent=1)
+            return Resource(body=body.encode(), content_type="application/json")
+        if path == "/_sim/catalog.yaml":
+            return Resource(body=self.catalog_yaml().encode(), content_type="application/yaml; charset=utf-8")
+        if path == "/_sim/log.json":
+            params = dict(parse_qsl(query))
+            since = float(params.get("since", 0) or 0)
+            host = params.get("host")
+            entries = [e for e in list(self.log) if e["time"] >= since and (host is None or e["host"] == host)]
+            return Resource(body=json.dumps(entries).encode(), content_type="application/json")
+        if path == "/offsite/landing.html":
+            return Resource(body="<html><body><p>上级网站专栏</p></body></html>".encode())
+        return _error(404, "not found")
+
+    # ------------------------------------------------------------------ truth & catalog
+    def ground_truth(self, port: int | None = None) -> list[TruthReport]:
+        """Every list item of every site with its expected record (reports) or its nature."""
+        base_port = self._port(port)
+        out: list[TruthReport] = []
+        for s in self.sites():
+            base = f"http://{s.ip}:{base_port}"
+            for it in s.items:
+                out.append(self._truth(s, it, base))
+        return out
+
+    def _truth(self, s: Site, it: Item, base: str) -> TruthReport:
+        fault: str | None = None
+        if s.faults.get("antibot"):
+            fault = "antibot"
+        elif it.trap:
+            fault = it.trap
+        elif self.broken_pdf(s, it):
+            fault = "broken_pdf"
+        kind = "html" if it.body in ("html", "html+pdf") else it.body
+        t = TruthReport(
+            site=s.key,
+            page_url=base + it.path,
+            item=it.item,
+            is_report=it.is_report,
+            title=it.title,
+            kind=kind,
+            encoding=s.charset,
+            charset_declared={"utf-8": "header+meta", "gbk-meta": "meta", "gbk-none": "none"}[s.encoding],
+            published_at=it.published.strftime("%Y-%m-%d"),
+            attachment_url=base + it.attachment if it.attachment else None,
+            html_and_attachment=it.body == "html+pdf",
+            republished=it.republished,
+            fault=fault,
+        )
+        if it.is_report:
+            doc = self.report_doc(s, it)
+            t.year, t.agency, t.format = it.year, it.agency, it.format
+            if doc.period:
+                t.period_start, t.period_end = doc.period
+            t.section_headings = list(doc.section_headings)
+            c = doc.contact
+            t.contact = {"address": c.address, "postcode": c.postcode, "phone": c.phone, "email": c.email}
+            t.stats = dict(doc.stats)
+            t.failing_checks = [n[8:] for n in doc.notes if n.startswith("failing:")]
+            t.revision = self.revision(s, it)[0]
+        return t
+
+    def catalog(self, port: int | None = None) -> dict[str, Any]:
+        """A sources catalog (``scrapers.catalog`` shape) for the simulated sites."""
+        p = self._port(port)
+        sources = []
+        for s in self.sites():
+            base = f"http://{s.ip}:{p}"
+            options: dict[str, str | int | float | bool] = {}
+            if s.family == "hanweb":
+                options = {"columnid": s.column, "unitid": s.column + 7, "webid": s.webid, "perpage": HANWEB_PERPAGE,
+                           "proxy_path": "/module/web/jpage/dataproxy.jsp"}
+            elif s.family == "jsonapi":
+                options = {"api_url": f"{base}/gkmlpt/api/all/{s.column}?page={{page}}&sid={s.webid}",
+                           "items_key": "articles", "total_key": "total", "url_key": "url", "title_key": "title",
+                           "date_key": "first_publish_time", "page_size": self.page_size, "first_page": 1}
+            elif s.family == "generic":
+                options = {"sitemap": f"{base}/sitemap.xml"}
+            sources.append(
+                {
+                    "key": s.key,
+                    "name": f"{s.name}（模拟）",
+                    "start_urls": [base + s.start_path()],
+                    "adapter": s.family,
+                    "allow_private": True,
+                    "politeness": {"rate": self.catalog_rate, "concurrency": 4},
+                    "max_depth": 2,
+                    "tags": ["sim", s.family, s.charset],
+                    "options": options,
+                }
+            )
+        return {"sources": sources}
+
+    def catalog_yaml(self, port: int | None = None) -> str:
+        import yaml
+
+        header = f"# portalsim catalog: {self.n_sites} simulated sites, seed {self.seed}\n"
+        return header + yaml.safe_dump(self.catalog(port), allow_unicode=True, sort_keys=False)
+
+    # ------------------------------------------------------------------ serving
+    @asynccontextmanager
+    async def serving(self, port: int = 0) -> AsyncIterator[int]:
+        """Serve in the running event loop; yields the port (all hosts share it)."""
+        from portalsim.server import serve
+
+        async with serve(self, port) as bound:
+            yield bound
+
+    @contextmanager
+    def running_in_thread(self, port: int = 0) -> Iterator[int]:
+        """Serve from a background thread (for sync code); yields the port."""
+        from portalsim.server import run_in_thread
+
+        with run_in_thread(self, port) as bound:
+            yield bound
+
+    def serve_forever(self, port: int = 0, ready: Any = None) -> None:
+        """Block serving until SIGINT/SIGTERM (the CLI); ``ready(port)`` is called once bound."""
+        from portalsim.server import serve_forever
+
+        serve_forever(self, port, ready)
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _error(status: int, message: str) -> Resource:
+    html = f"<html><head><title>{status}</title></head><body><h1>{status}</h1><p>{message}</p></body></html>"
+    return Resource(status=status, body=html.encode(), compressible=False)
+
+
+def _ctype(site: Site) -> str:
+    return "text/html; charset=utf-8" if site.encoding == "utf-8" else "text/html"
+
+
+def _form_docx(title: str) -> bytes:
+    import io
+
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph(title)
+    t = d.add_table(rows=4, cols=2)
+    for r, label in enumerate(("申请人姓名", "联系电话", "所需信息内容描述", "获取信息方式")):
+        t.cell(r, 0).text = label
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
