@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from parsers.errors import ParseError
 from parsers.grid import Cell, build_grid, clean_cell, grid_lines
 from parsers.record import ExtractedDoc
 
@@ -236,6 +237,14 @@ def _trafilatura_body(html: str) -> LexborNode | None:
     return LexborHTMLParser(out).body
 
 
+def _is_link_list(tree: LexborHTMLParser, text: str) -> bool:
+    """A column/index page: most substantial lines of the main text are link texts."""
+    links = {_WS.sub(" ", a.text(deep=True)).strip() for a in tree.css("a")}
+    lines = [line for line in text.splitlines() if len(line) >= 6]
+    linked = sum(1 for line in lines if line in links)
+    return linked >= 5 and linked >= 0.4 * len(lines)
+
+
 def extract_html(
     html: str, *, encoding: str | None = None, replacements: int = 0, url: str | None = None
 ) -> ExtractedDoc:
@@ -254,6 +263,8 @@ def extract_html(
         if not text.strip() and tree.body is not None:
             text, tables = _render(tree.body)
         warnings.append("html: no known content container, main text by trafilatura")
+        if _is_link_list(tree, text):
+            raise ParseError("not_a_report", "not a report: a list of links (a column or index page)")
     if published is None and (m := _PAGE_DATE.search(tree.body.text(deep=True) if tree.body else "")):
         published = _iso(_DATE.search(m.group(1)))  # type: ignore[arg-type]
     if title is None and text:

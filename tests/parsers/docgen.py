@@ -196,3 +196,19 @@ def allocate(megabytes: int) -> int:
     """For the worker-memory test: tries to allocate more than the worker's RLIMIT_AS."""
     block = bytearray(megabytes * 1024 * 1024)
     return len(block)
+
+
+# --- walls: pages a crawler meets instead of content ---
+
+#: the shape of a 瑞数 (Riversecurity) 412 page: a meta blob, an inline $_ts bootstrap, one external script
+RUISHU_412 = """<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">
+<meta id="9DhefwqGPrzGxEp9hPaoag" content="GtOJkKq1Ewf1jNnO3i5N9aQw0D3wY0GlQ4hQ" r='m'>
+<script type="text/javascript" r='m'>$_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=45318;$_ts.cd="qsxjrrAlDqEGrcAmoqqcrr";</script>
+<script type="text/javascript" charset="utf-8" src="/4QbVtADbnLVIc/d.FxJzG50F.dfe1675.js" r='m'></script>
+</head><body></body></html>"""
+
+JSL_PAGE = "<html><body><script>document.cookie='__jsl_clearance=1589;max-age=3600';location.reload();</script></body></html>"
+
+LOGIN_PAGE = """<html><head><title>用户登录</title></head><body><form action="/login" method="post">
+<label>用户名</label><input type="text" name="u"><label>密码</label><input type="password" name="p">
+<button>登 录</button></form></body></html>"""
