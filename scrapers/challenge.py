@@ -3,22 +3,27 @@
 Real 瑞数-protected portals answer the first request with HTTP 412 (sometimes 202 or
 even 200) and a page that is only an inline ``$_ts`` script plus an external JS file that
 sets a cookie. Retrying does not help (the cookie needs a JavaScript engine), so the
-client records these as ``blocked`` at once. The text test itself belongs to the parser
-(``parsers.sniff.is_challenge``); this module adds the HTTP-status view and falls back to
-a local check while that function is not available.
+client records these as ``blocked`` at once.
+
+The text test belongs to the parser (``parsers.sniff.challenge_reason``). Here the HTTP
+status decides how much of it to trust: on 412/202 any wall counts; on 200 only the
+unmistakable ones (``$_ts``, a JavaScript cookie check, a verification page), because a
+JS-only *list* shell (gkmlpt, Hanweb) is a normal 200 page that the adapter reads itself.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-__all__ = ["looks_like_challenge"]
+from parsers.sniff import challenge_reason
 
-_TS = re.compile(rb"\$_ts\s*=|\$_ts\.", re.I)
+__all__ = ["challenge_why", "looks_like_challenge"]
+
+_TS = re.compile(rb"\$_ts\s*=|\$_ts\.|\$_ts\[", re.I)
 _SCRIPT = re.compile(rb"<script\b[^>]*>.*?</script>", re.I | re.S)
 _TAGS = re.compile(rb"<[^>]+>")
 _SMALL = 8 * 1024
+_SURE_ON_200 = ("$_ts", "cookie check", "verification")
 
 
 def _visible_text_len(body: bytes) -> int:
@@ -26,22 +31,27 @@ def _visible_text_len(body: bytes) -> int:
     return len(re.sub(rb"\s+", b"", text))
 
 
-def looks_like_challenge(status: int, body: bytes) -> bool:
-    """True for a challenge page: a ``$_ts`` script, or a tiny JS-only body on 412/202."""
+def challenge_why(status: int, body: bytes) -> str | None:
+    """Why this response is a challenge page, or None when it is content."""
     head = body[:65536]
-    is_challenge: Callable[[str], bool] | None
+    reason: str | None
     try:
-        from parsers.sniff import is_challenge  # the parser owns the text test
-    except ImportError:
-        is_challenge = None
-    if is_challenge is not None:
-        try:
-            if is_challenge(head.decode("utf-8", "replace")):
-                return True
-        except Exception:  # a helper's bug must not turn a page into a crash
-            pass
-    if _TS.search(head):
-        return True
-    if status in (202, 412) and len(body) < _SMALL:
-        return bool(_SCRIPT.search(head)) and _visible_text_len(head) < 40
-    return False
+        reason = challenge_reason(head.decode("utf-8", "replace"))
+    except Exception:  # a helper's bug must not turn a page into a crash
+        reason = None
+    if status in (202, 412):
+        if reason:
+            return reason
+        if _TS.search(head) or (len(body) < _SMALL and _SCRIPT.search(head) and _visible_text_len(head) < 40):
+            return "blocked: JavaScript-only challenge page"
+        return None
+    if reason and any(k in reason for k in _SURE_ON_200):
+        return reason
+    if _TS.search(head) and _visible_text_len(head) < 600:
+        return "blocked: anti-bot challenge page (瑞数 $_ts script), not content"
+    return None
+
+
+def looks_like_challenge(status: int, body: bytes) -> bool:
+    """True for a challenge page (see ``challenge_why``)."""
+    return challenge_why(status, body) is not None

@@ -37,7 +37,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 from govreports.settings import Settings, get_settings
 from scrapers.archive import RawArchive
 from scrapers.catalog import Source
-from scrapers.challenge import looks_like_challenge
+from scrapers.challenge import challenge_why
 from scrapers.decompress import DecodeFailure, make_decoder
 from scrapers.errors import FetchError, FetchErrorKind
 from scrapers.guard import Resolver, UrlPolicy, address_refusal, system_resolver
@@ -380,9 +380,11 @@ class SourceClient:
     def _check_status(self, r: HttpResult) -> None:
         ctype = r.content_type or ""
         htmlish = not ctype or "html" in ctype or "javascript" in ctype or ctype == "text/plain"
-        if r.status in (200, 202, 412) and htmlish and r.body and looks_like_challenge(r.status, r.body):
-            raise FetchError("blocked", f"anti-bot challenge page (HTTP {r.status})", url=r.final_url,
-                             status=r.status, retries=r.retries)
+        if r.status in (200, 202, 412) and htmlish and r.body:
+            why = challenge_why(r.status, r.body)
+            if why:
+                raise FetchError("blocked", f"{why.removeprefix('blocked: ')} (HTTP {r.status})",
+                                 url=r.final_url, status=r.status, retries=r.retries)
         if 200 <= r.status < 300 or r.status == 304:
             return
         raise FetchError("http", f"HTTP {r.status}", url=r.final_url, status=r.status, retries=r.retries)
