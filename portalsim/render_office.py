@@ -12,6 +12,7 @@ OLE2 .doc writer is not available in Python.
 from __future__ import annotations
 
 import io
+import re
 
 from portalsim.document import Cell, Para, ReportDoc, Table
 
@@ -33,15 +34,20 @@ def _font() -> str:
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
-    """Greedy wrap by character width (CJK glyphs are one em, ASCII about half)."""
+    """Greedy wrap by glyph width (CJK one em, ASCII half), never inside a number or word.
+
+    Word breaks lines between CJK characters but keeps "2019" or "0591-23165385"
+    whole; doing the same keeps the text layer as readable as a real export.
+    """
+    tokens = re.findall(r"[0-9A-Za-z.\-+@_:/%]+|.", text)
     lines, cur, w = [], "", 0.0
-    for ch in text:
-        cw = size if ord(ch) > 0x2E7F else size * 0.5
-        if w + cw > width and cur:
+    for tok in tokens:
+        tw = sum(size if ord(ch) > 0x2E7F else size * 0.5 for ch in tok)
+        if w + tw > width and cur:
             lines.append(cur)
             cur, w = "", 0.0
-        cur += ch
-        w += cw
+        cur += tok
+        w += tw
     if cur:
         lines.append(cur)
     return lines or [""]
