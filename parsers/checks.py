@@ -34,7 +34,7 @@ def run_checks(stats: Mapping[str, float | int]) -> list[Check]:
     """Every rule of the spec whose inputs are present, in a stable order."""
     checks: list[Check] = []
     t = "requests.table."
-    has_split = any(k.startswith(t + "other.") for k in stats)
+    has_split = any(k.startswith((t + "other.overdue_", t + "other.other.")) for k in stats)
     outcome_rows = OUTCOME_ROWS_2021 if has_split else OUTCOME_ROWS_2019
     for col in COLUMNS:
         vals = [stats.get(f"{t}{row}.{col}") for row in ("new_received", "carried_over", "total", "carried_forward")]

@@ -147,7 +147,7 @@ def agency_from_text(text: str) -> str | None:
     return None
 
 
-def detect_format(compact_text: str) -> Format:
+def detect_format(compact_text: str, year: int | None = None) -> Format:
     """legacy / 2019 / 2021 from the statutory tables' wording (whitespace removed).
 
     2021 (国办公开办函〔2021〕30号) split （六） in three (逾期不补正 …) and counts
@@ -159,6 +159,9 @@ def detect_format(compact_text: str) -> Format:
     if any(w in compact_text for w in ("本年新收", "本年新制作", "上年结转政府信息公开申请", "第二十条第(九)项",
                                        "第二十条第（九）项")):
         return "2019"
+    if year is not None and year >= 2019 and "收到和处理政府信息公开申请" in compact_text:
+        # the new template's headings without its tables (tables lost or published as images)
+        return "2021" if year >= 2021 else "2019"
     return "legacy"
 
 

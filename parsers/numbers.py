@@ -39,6 +39,7 @@ _PAGE_LINE = re.compile(
 )
 _PAGE_FIELD = re.compile(r"^[ \t]*PAGE[ \t]*\n[ \t]*\d{1,3}[ \t]*$", re.MULTILINE)
 _WS = re.compile(r"\s+")
+_NEEDS_TRANSLATE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\xa0\uff0e\u2002\u2003\ufeff]")
 
 
 def normalize_text(text: str) -> str:
@@ -47,7 +48,9 @@ def normalize_text(text: str) -> str:
     Punctuation is left as printed (headings and titles are reported as
     published); only what changes how numbers read is normalised.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_FULLWIDTH)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _NEEDS_TRANSLATE.search(text):  # str.translate is slow on CJK text: only when needed
+        text = text.translate(_FULLWIDTH)
     text = _PAGE_FIELD.sub("", text)
     return _PAGE_LINE.sub("", text)
 

@@ -102,7 +102,7 @@ def build_record(doc: ExtractedDoc) -> Record:
         title = f"{agency or ''}{year}年政府信息公开工作年度报告"
         warnings.append(f"no title line in the text; title synthesised as {title}")
 
-    fmt = detect_format(comp)
+    fmt = detect_format(comp, year)
     period_start, period_end = find_period(comp)
     published_at = doc.published_at if doc.published_at and re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc.published_at) \
         else find_published_at(text)
@@ -114,13 +114,15 @@ def build_record(doc: ExtractedDoc) -> Record:
     stats.update(tables.stats)
     prose = fees_and_proactive(text)
     warnings.extend(prose.warnings)
-    if fmt == "legacy":
+    has_tables = any(k.startswith("requests.table.") for k in stats)
+    if fmt == "legacy" or not has_tables:
+        # legacy reports state their numbers in prose; so must a new-format report whose tables are missing
         legacy = legacy_headlines(text)
         stats.update(legacy.stats)
         table = legacy_table(text, numbers)
         stats.update(table.stats)
         warnings.extend(legacy.warnings + table.warnings)
-    else:
+    if has_tables:
         _headline_from_tables(stats)
     for key, value in prose.stats.items():
         stats.setdefault(key, value)

@@ -16,7 +16,8 @@ __all__ = ["split_sections"]
 
 _NUMERALS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
              "十一", "十二", "十三", "十四", "十五", "十六", "十七", "十八", "十九", "二十"]
-_CANDIDATE = re.compile(r"(?:^|(?<=[\n。；;）)\s]))[ \t]*(十[一二三四五六七八九]?|二十|[一二三四五六七八九])[ \t]*[、.．][ \t]*")
+_CANDIDATE = re.compile(r"(十[一二三四五六七八九]?|二十|[一二三四五六七八九])[ \t]*[、.．][ \t]*")
+_BEFORE = frozenset("\n。；;）) \t\u3000")
 _TABLE_ROW_WORDS = ("本年新收", "上年结转", "本年度办理结果", "结转下年度", "下年度继续办理")
 _HEADING_END_WORD = re.compile(r"(?:情况|概述|措施|事项|问题|说明|总结|计划|目标|附表|附件)")
 _BODY_START = re.compile(r"[（(\[\d]|[。；;：:，,]|\s")
@@ -61,6 +62,8 @@ def split_sections(text: str) -> list[Section]:
         if expected >= len(_NUMERALS):
             break
         if m.group(1) != _NUMERALS[expected]:
+            continue
+        if m.start() > 0 and text[m.start() - 1] not in _BEFORE:
             continue
         if found and m.start() < found[-1][3]:
             continue

@@ -12,6 +12,7 @@ numbers are never corrected; what cannot be read becomes a warning.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ __all__ = ["COLUMNS", "TableResult", "parse_statutory_tables"]
 
 COLUMNS = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total")
 Stats = dict[str, float | int]
+_TABLES_START = re.compile(r"第\s*二\s*十\s*条|本\s*年\s*新\s*收|本\s*年\s*度\s*新\s*收")
 
 # (row key, label keywords): any keyword identifies the row (text compared without whitespace)
 _APP_HEAD: list[tuple[str, tuple[str, ...]]] = [
@@ -153,7 +155,7 @@ def _row_ok(cells: list[int]) -> bool:
     return sum(cells[:6]) == cells[6]
 
 
-def _app_row_candidates(cells: list[Tok], prose: frozenset[int]) -> list[list[float | int | None]]:
+def _app_row_candidates(cells: list[Tok]) -> list[list[float | int | None]]:
     """Readings of one application-table row as the seven applicant columns."""
     cells = _trim(cells, 7)
     if len(cells) == 7:
@@ -189,6 +191,37 @@ def _column_score(rows: dict[str, list[float | int | None]], outcome_rows: Seque
         if tot is not None and outs and all(v is not None for v in outs) and sum(outs) == tot:  # type: ignore[arg-type]
             score += 1
     return score
+
+
+def _resolve(
+    rows: dict[str, list[float | int | None]],
+    ambiguous: dict[str, list[list[float | int | None]]],
+    outcome_rows: Sequence[str],
+    prose: frozenset[int],
+) -> None:
+    """Choose among the readings of run-together rows so that the most column checks hold.
+
+    Tries every combination when there are few (they interact: a total row and a
+    received row may both be ambiguous), otherwise one row at a time.
+    """
+    keys = list(ambiguous)
+    combos = 1
+    for k in keys:
+        combos *= len(ambiguous[k])
+
+    def score(trial: dict[str, list[float | int | None]]) -> tuple[int, int]:
+        confirmed = sum(1 for k in keys for v in trial[k] if isinstance(v, int) and v >= 10 and v in prose)
+        return (_column_score(trial, outcome_rows), confirmed)
+
+    if combos <= 512:
+        best_trial = max(
+            ({**rows, **dict(zip(keys, choice, strict=True))} for choice in itertools.product(*(ambiguous[k] for k in keys))),
+            key=score,
+        )
+        rows.update({k: best_trial[k] for k in keys})
+        return
+    for key in keys:
+        rows[key] = max(ambiguous[key], key=lambda c, k=key: score({**rows, k: c}))  # type: ignore[misc]
 
 
 def _parse_application(stream: _Stream, start: int, prose: frozenset[int], out: TableResult) -> int:
@@ -238,7 +271,7 @@ def _parse_application(stream: _Stream, start: int, prose: frozenset[int], out: 
     ambiguous: dict[str, list[list[float | int | None]]] = {}
     for i, (key, _s, kw_end) in enumerate(found):
         nxt = found[i + 1][1] if i + 1 < len(found) else table_end
-        cands = _app_row_candidates(stream.cells(kw_end, nxt), prose)
+        cands = _app_row_candidates(stream.cells(kw_end, nxt))
         if not cands:
             if stream.cells(kw_end, nxt):
                 out.warnings.append(f"application table row {key}: cannot read its cells")
@@ -247,10 +280,10 @@ def _parse_application(stream: _Stream, start: int, prose: frozenset[int], out: 
         if len(cands) > 1:
             ambiguous[key] = cands
     outcome_rows = OUTCOME_ROWS_2021 if split else OUTCOME_ROWS_2019
-    for key, cands in ambiguous.items():
-        best = max(cands, key=lambda c, k=key: _column_score({**rows, k: c}, outcome_rows))  # type: ignore[misc]
-        rows[key] = best
-        out.warnings.append(f"application table row {key}: run-together cells read by arithmetic")
+    if ambiguous:
+        _resolve(rows, ambiguous, outcome_rows, prose)
+        for key in ambiguous:
+            out.warnings.append(f"application table row {key}: run-together cells read by column arithmetic")
     for key, vals in rows.items():
         for col, v in zip(COLUMNS, vals, strict=False):
             if v is not None:
@@ -378,7 +411,12 @@ def parse_statutory_tables(text: str, fmt: Format, prose: frozenset[int]) -> Tab
     out = TableResult()
     if fmt == "legacy":
         return out
-    stream = _Stream.of(tokenize(text))
+    # tokenise only from the first table heading on: the prose before it holds no table cells
+    first = _TABLES_START.search(text)
+    if first is None:
+        out.warnings.append("no statutory tables (第二十条 / 本年新收) found")
+        return out
+    stream = _Stream.of(tokenize(text[first.start():]))
     app = stream.find(_APP_HEAD[0][1], 0)
     art20 = stream.find(("第二十条",), 0, app[0] if app else None)
     if art20:
