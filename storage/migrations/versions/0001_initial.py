@@ -153,9 +153,9 @@ def upgrade() -> None:
     sa.Column('ok', sa.Boolean(), nullable=False),
     sa.Column('detail', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['report_id'], ['reports.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('report_id', 'pos')
+    sa.PrimaryKeyConstraint('report_id', 'pos'),
+    sqlite_with_rowid=False
     )
-    op.create_index('ix_report_checks_rule', 'report_checks', ['rule'])
     op.create_table('report_sections',
     sa.Column('report_id', sa.Integer(), nullable=False),
     sa.Column('pos', sa.Integer(), nullable=False),
@@ -163,7 +163,8 @@ def upgrade() -> None:
     sa.Column('heading', sa.Text(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['report_id'], ['reports.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('report_id', 'pos')
+    sa.PrimaryKeyConstraint('report_id', 'pos'),
+    sqlite_with_rowid=False
     )
     op.create_table('report_stats',
     sa.Column('report_id', sa.Integer(), nullable=False),
@@ -172,9 +173,9 @@ def upgrade() -> None:
     sa.Column('is_int', sa.Boolean(), nullable=False),
     sa.Column('pos', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['report_id'], ['reports.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('report_id', 'key')
+    sa.PrimaryKeyConstraint('report_id', 'key'),
+    sqlite_with_rowid=False
     )
-    op.create_index('ix_report_stats_key', 'report_stats', ['key'])
     op.create_table('report_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('report_id', sa.Integer(), nullable=False),
@@ -195,7 +196,8 @@ def upgrade() -> None:
     sa.Column('pos', sa.Integer(), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['report_id'], ['reports.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('report_id', 'pos')
+    sa.PrimaryKeyConstraint('report_id', 'pos'),
+    sqlite_with_rowid=False
     )
     op.execute(HEADLINE_VIEW_SQL)
 
@@ -205,10 +207,8 @@ def downgrade() -> None:
     op.drop_table('report_warnings')
     op.drop_index('ix_report_versions_report', table_name='report_versions')
     op.drop_table('report_versions')
-    op.drop_index('ix_report_stats_key', table_name='report_stats')
     op.drop_table('report_stats')
     op.drop_table('report_sections')
-    op.drop_index('ix_report_checks_rule', table_name='report_checks')
     op.drop_table('report_checks')
     op.drop_table('sources')
     op.drop_index('ix_reports_year', table_name='reports')
