@@ -186,15 +186,15 @@ def _add_table(d: Any, t: Table) -> None:
                 gs = OxmlElement("w:gridSpan")
                 gs.set(qn("w:val"), str(span))
                 tcPr.append(gs)
-            cell = starts.get((r, c))
-            rowspan = cell.rowspan if cell else 2
+            start = starts.get((r, c))
+            rowspan = start.rowspan if start else 2
             if rowspan > 1 or not first:
                 vm = OxmlElement("w:vMerge")
                 if first:
                     vm.set(qn("w:val"), "restart")
                 tcPr.append(vm)
-            if cell is not None:
-                tc.xpath("./w:p")[0].append(_run(cell.text))
+            if start is not None:
+                tc.xpath("./w:p")[0].append(_run(start.text))
 
 
 def _run(text: str) -> Any:
