@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from email.message import Message
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from scrapers.archive import safe_filename
 from scrapers.errors import FetchError
@@ -30,11 +30,23 @@ _HINT = re.compile(r"年度报告|年报|信息公开")
 
 
 def _ext(url: str) -> str:
-    path = urlsplit(url).path.lower()
-    for ext in _REPORT_EXT:
-        if path.endswith(ext):
-            return ext
+    """The report extension of a link: its path, or a download script's file parameter
+    (Hanweb ``/module/download/downfile.jsp?filename=2017….pdf``)."""
+    parts = urlsplit(url)
+    names = [parts.path.lower()] + [v.lower() for _, v in parse_qsl(parts.query) if "." in v]
+    for name in names:
+        for ext in _REPORT_EXT:
+            if name.endswith(ext):
+                return ext
     return ""
+
+
+def _download_links(html_text: str, base_url: str) -> list[tuple[str, str]]:
+    """Links to download scripts naming a report file in the query (not found by extension)."""
+    from scrapers.listing import extract_items
+
+    return [(it.url, it.title) for it in extract_items(html_text, base_url)
+            if urlsplit(it.url).query and _ext(it.url) and not urlsplit(it.url).path.lower().endswith(_REPORT_EXT)]
 
 
 def pick_attachment(links: list[tuple[str, str]], title: str = "") -> str | None:
@@ -138,7 +150,9 @@ def stub_attachment(doc: FetchedDoc, title: str) -> str | None:
     from parsers.html import extract_html, find_attachments
 
     decoded = decode_bytes(doc.body, doc.charset)
-    links = find_attachments(decoded.text, doc.final_url or doc.url)
+    base = doc.final_url or doc.url
+    links = find_attachments(decoded.text, base)
+    links += [link for link in _download_links(decoded.text, base) if link[0] not in {u for u, _ in links}]
     if not links:
         return None
     body = extract_html(decoded.text, encoding=decoded.encoding, url=doc.final_url or doc.url)

@@ -4,7 +4,9 @@ The limiter sits behind a two-method interface (``acquire`` / ``release``) so th
 orchestration can swap the in-process token bucket for something that holds across
 processes (a Prefect global concurrency limit, a database lease) without touching the
 client. Spacing is strict (no bursts): requests to one host start at least
-``1/rate`` seconds apart, the larger of the source's rate and robots.txt's Crawl-delay.
+``1/rate`` seconds apart, the larger of the source's rate and robots.txt's Crawl-delay;
+with one connection per host (the default) the next request also waits ``1/rate`` after
+the previous one finished, so arrivals at the server are spaced even when connecting is slow.
 """
 
 from __future__ import annotations
@@ -47,13 +49,14 @@ class HostLimiter(Protocol):
 
 
 class _Host:
-    __slots__ = ("concurrency", "lock", "next_at", "sem")
+    __slots__ = ("concurrency", "interval", "lock", "next_at", "sem")
 
     def __init__(self, concurrency: int):
         self.sem = asyncio.Semaphore(concurrency)
         self.concurrency = concurrency
         self.lock = asyncio.Lock()
         self.next_at = 0.0
+        self.interval = 0.0
 
 
 class TokenBucketLimiter:
@@ -81,6 +84,7 @@ class TokenBucketLimiter:
                     now = time.monotonic()
                     start = max(now, h.next_at)
                     h.next_at = start + policy.min_interval
+                    h.interval = policy.min_interval
                 if start > now:
                     await asyncio.sleep(start - now)
         except BaseException:
@@ -90,6 +94,10 @@ class TokenBucketLimiter:
     async def release(self, host: str) -> None:
         h = self._hosts.get(host)
         if h is not None:
+            if h.concurrency == 1 and h.interval > 0:
+                # One connection: space from the end of the request too, so a slow connect
+                # cannot make two requests *arrive* closer than the interval.
+                h.next_at = max(h.next_at, time.monotonic() + h.interval)
             h.sem.release()
 
 

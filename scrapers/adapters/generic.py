@@ -58,7 +58,8 @@ def _looks_like_list(url: str) -> bool:
 
 async def _sitemap(client: SourceClient, start: str) -> list[str]:
     parts = urlsplit(start)
-    todo = [f"{parts.scheme}://{parts.netloc}/sitemap.xml"]
+    given = client.source.options.get("sitemap")
+    todo = [urljoin(start, str(given)) if given else f"{parts.scheme}://{parts.netloc}/sitemap.xml"]
     out: list[str] = []
     fetched = 0
     while todo and fetched < _MAX_SITEMAPS:

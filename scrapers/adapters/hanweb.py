@@ -5,7 +5,7 @@ with ``<record><![CDATA[<li>…</li>]]></record>``); the rest come from
 ``/module/web/jpage/dataproxy.jsp?startrecord=&endrecord=&perpage=`` with ``columnid``,
 ``unitid`` and ``webid``. Those ids are read from the page's script (``pageConfig``, the
 ``nextgroup`` URL, ``columnid=…`` anywhere) and can be given in the source's ``options``
-when a site hides them. Hanweb's own script asks for three pages per request; so do we.
+when a site hides them (``columnid``, ``unitid``, ``webid``, ``perpage``, ``proxy_path``). Hanweb's own script asks for three pages per request; so do we.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def page_params(html_text: str, page_url: str, options: dict[str, str | int | fl
         found["columnid"] = cm.group(1)
     for key, value in options.items():
         found[key] = str(value)
+    if "proxy_path" in options:
+        found["proxyUrl"] = str(options["proxy_path"])
     return found
 
 

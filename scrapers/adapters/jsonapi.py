@@ -1,7 +1,9 @@
 """JSON list APIs (Guangdong ``gkmlpt``): ``/gkmlpt/api/all/<col>?page=N&sid=<site>``.
 
 The start URL is either the API itself or the HTML shell whose script names it
-(``GKMLPT_CONFIG = {"sid": …, "api": …}``); ``options.api`` / ``options.sid`` override.
+(``GKMLPT_CONFIG = {"sid": …, "api": …}``). Options override: ``api_url`` (a template with
+``{page}``, e.g. ``…/gkmlpt/api/all/42?page={page}&sid=755``) or ``api`` + ``sid``;
+``items_key``, ``title_key``, ``url_key``, ``date_key``, ``total_key``; ``first_page``.
 Pages are 1-based and walked until a page comes back empty, the ``total`` is reached, or
 ``max_pages``. Items are read leniently (title/url/date under the usual key names) so
 similar APIs need only an ``options.api`` entry.
@@ -53,20 +55,32 @@ def _date(v: Any) -> str | None:
     return iso_date(str(v)) if v else None
 
 
-def api_items(payload: Any, base_url: str) -> list[ListItem]:
-    """List items from one JSON page, whatever the usual key names are."""
+def _keys(options: dict[str, Any] | None, name: str, defaults: tuple[str, ...]) -> tuple[str, ...]:
+    v = (options or {}).get(name)
+    return (str(v), *defaults) if v else defaults
+
+
+def api_items(payload: Any, base_url: str, options: dict[str, Any] | None = None) -> list[ListItem]:
+    """List items from one JSON page, whatever the usual key names are (options name them)."""
     out: list[ListItem] = []
-    for row in _find_list(payload):
-        title = next((str(row[k]) for k in _TITLE_KEYS if row.get(k)), "")
-        url = next((str(row[k]) for k in _URL_KEYS if row.get(k)), "")
-        date = next((_date(row[k]) for k in _DATE_KEYS if row.get(k)), None)
+    items_key = (options or {}).get("items_key")
+    rows = _find_list(payload.get(str(items_key))) if items_key and isinstance(payload, dict) else []
+    title_keys = _keys(options, "title_key", _TITLE_KEYS)
+    url_keys = _keys(options, "url_key", _URL_KEYS)
+    date_keys = _keys(options, "date_key", _DATE_KEYS)
+    for row in rows or _find_list(payload):
+        title = next((str(row[k]) for k in title_keys if row.get(k)), "")
+        url = next((str(row[k]) for k in url_keys if row.get(k)), "")
+        date = next((_date(row[k]) for k in date_keys if row.get(k)), None)
         if title and url:
             out.append(ListItem(urljoin(base_url, url), re.sub(r"<[^>]+>", "", title).strip(), date))
     return out
 
 
-def _total(payload: Any) -> int | None:
+def _total(payload: Any, key: str | None = None) -> int | None:
     if isinstance(payload, dict):
+        if key and isinstance(payload.get(key), int):
+            return int(payload[key])
         for k in ("total", "totalCount", "total_count", "count", "recordCount"):
             v = payload.get(k)
             if isinstance(v, int):
@@ -77,6 +91,8 @@ def _total(payload: Any) -> int | None:
 
 
 def _with_page(api: str, page: int, sid: str | None) -> str:
+    if "{page}" in api:
+        return api.replace("{page}", str(page))
     parts = urlsplit(api)
     q = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("page", "sid")]
     q.append(("page", str(page)))
@@ -89,7 +105,8 @@ async def discover(source: Source, client: SourceClient) -> AsyncIterator[Candid
     seen: set[str] = set()
     hosts = client.urls.hosts
     for start in source.start_urls:
-        api = str(source.options["api"]) if "api" in source.options else None
+        opts = source.options
+        api = str(opts.get("api_url") or opts.get("api") or "") or None
         sid = str(source.options["sid"]) if "sid" in source.options else None
         base = start
         if api is None and "/api/" not in urlsplit(start).path:
@@ -104,20 +121,22 @@ async def discover(source: Source, client: SourceClient) -> AsyncIterator[Candid
         api = urljoin(base, api or start)
         total: int | None = None
         count = 0
-        for page in range(1, source.max_pages + 1):
+        first_page = int(opts.get("first_page", 1))
+        total_key = str(opts["total_key"]) if "total_key" in opts else None
+        for page in range(first_page, first_page + source.max_pages):
             url = _with_page(api, page, sid)
             try:
                 text, result = await client.get_text(url)
                 payload = json.loads(text)
             except FetchError as exc:
-                if page == 1:
+                if page == first_page:
                     raise
                 log.warning("%s: API page skipped: %s", source.key, exc)
                 continue
             except ValueError as exc:
                 raise FetchError("discovery", f"API page is not JSON ({exc})", url=url) from None
-            total = total if total is not None else _total(payload)
-            items = api_items(payload, result.final_url)
+            total = total if total is not None else _total(payload, total_key)
+            items = api_items(payload, result.final_url, dict(opts))
             if not items:
                 break
             count += len(items)
