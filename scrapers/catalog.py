@@ -30,7 +30,7 @@ class CatalogError(Exception):
 class Politeness(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rate: float | None = Field(None, gt=0, description="requests per second per host; None = default")
+    rate: float | None = Field(None, ge=0, description="requests per second per host; 0 = politeness off; None = default")
     concurrency: int | None = Field(None, ge=1, le=64, description="connections per host")
     obey_robots: bool | None = None
 
