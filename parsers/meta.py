@@ -124,7 +124,7 @@ def agency_from_title(title: str) -> str | None:
         e = _AGENCY_END.search(head)
         if e:
             head = head[: e.start()]
-    head = head.strip("“”\"《》()（）:：、 ")
+    head = re.sub(r"(?:关于|的)$", "", head).strip("“”\"《》()（）:：、 ")
     return head if 2 <= len(head) <= 40 else None
 
 

@@ -63,6 +63,7 @@ DENIED_ROWS = tuple(k for k, _ in _APP_HEAD if k.startswith("denied."))
 OUTCOME_ROWS_2019 = (*(k for k, _ in _APP_HEAD[2:]), "other")
 OUTCOME_ROWS_2021 = (*(k for k, _ in _APP_HEAD[2:]), *(k for k, _ in _OTHER_2021))
 
+_UNIT_ONLY = re.compile(r"^\s*(?:件|条|个|项|人|次|起|宗)\s*$")
 _REVIEW_RESULTS = ("upheld", "corrected", "other", "pending", "total")
 _REVIEW_GROUPS = ("review", "litigation.direct", "litigation.after_review")
 
@@ -309,7 +310,7 @@ def _parse_review(stream: _Stream, start: int, out: TableResult) -> None:
             tok = stream.toks[stream.owner[pos]]
             if not cells or cells[-1] is not tok:
                 cells.append(tok)
-        elif cells:
+        elif cells and not _UNIT_ONLY.match(stream.toks[stream.owner[pos]].value):
             break
         pos += 1
     cells = _trim(cells, 15)
