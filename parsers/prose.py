@@ -42,7 +42,7 @@ def _exact(text: str, m: re.Match[str], group: int = 1) -> bool:
 
 
 _PROACTIVE = re.compile(
-    r"主动公开(?:各类|各种)?(?:政府)?信息(?:总数|总量|数量|共计|合计|共)?\s*(?:为|达|是|:|：)?\s*" + _N + r"\s*(?:万|余|多)?\s*(?:条|件|项)?"
+    r"主动公开(?:各类|各种)?(?:政府)?信息(?:总数|总量|数量|共计|合计|共|数)?\s*(?:为|达|是|:|：)?\s*" + _N + r"\s*(?:万|余|多)?\s*(?:条|件|项)?"
 )
 _PROACTIVE_2 = re.compile(r"共(?:发布|公开)(?:各类)?(?:政府)?(?:公开)?信息\s*" + _N + r"\s*(?:余|多)?\s*(?:条|件)")
 _FEES_NONE = re.compile(r"(?:未|无|没有|不)(?:实行|进行|发生|产生|曾)?(?:任何)?(?:信息(?:处理)?)?(?:收费|收取)")
@@ -78,12 +78,12 @@ _RECEIVED = re.compile(
     r"(?:收到|受理|接受|接到|共有)(?:了)?[^。；;，,\d]{0,20}?申请(?:公开)?(?:的)?(?:共|数|总数)?\s*(?:为|达)?\s*" + _N + r"\s*(?:件|条|个|宗|份|次)"
 )
 _RECEIVED_NONE = re.compile(r"(?:未|没有)(?:收到|受理|接到|发生)[^。；;]{0,30}?申请")
-_GRANTED = re.compile(r"(?:同意|予以|全部)公开(?:答复)?(?:数|的)?\s*(?:为)?\s*" + _N + r"\s*(?:件|条|个|次)")
+_GRANTED = re.compile(r"(?<![不未])(?:同意|予以|全部)公开(?:答复)?(?:数|的)?\s*(?:为)?\s*" + _N + r"\s*(?:件|条|个|次)")
 _PARTIAL = re.compile(r"部分公开(?:答复)?(?:数|的)?\s*(?:为)?\s*" + _N + r"\s*(?:件|条|个|次)")
-_DENIED = re.compile(r"(?:不予公开|不公开|否决公开)(?:答复)?(?:数|的)?\s*(?:为)?\s*" + _N + r"\s*(?:件|条|个|次)")
+_DENIED = re.compile(r"(?:不予以?公开|不公开|否决公开)(?:答复)?(?:数|的)?\s*(?:为)?\s*" + _N + r"\s*(?:件|条|个|次)")
 _DENIED_NONE = re.compile(r"(?:未|没有|无)(?:发生|出现|有)?[^。；;，,]{0,10}?不予公开")
-_REVIEW = re.compile(r"行政复议(?:申请|案件)?(?:共|总数)?\s*(?:为)?\s*" + _N + r"\s*(?:件|起|宗|个|次)")
-_LITIGATION = re.compile(r"(?:行政)?诉讼(?:案件)?(?:共|总数)?\s*(?:为)?\s*" + _N + r"\s*(?:件|起|宗|个|次)")
+_REVIEW = re.compile(r"行政复议[^。；;，,、\d]{0,8}?(?:共|总数)?\s*(?:为)?\s*" + _N + r"\s*(?:件|起|宗|个|次)")
+_LITIGATION = re.compile(r"诉讼[^。；;，,、\d]{0,8}?(?:共|总数)?\s*(?:为)?\s*" + _N + r"\s*(?:件|起|宗|个|次)")
 _NONE_BEFORE = r"(?:未|没有|无)[^。；;]{0,40}?"
 _REVIEW_NONE = re.compile(_NONE_BEFORE + r"行政复议")
 _LITIGATION_NONE = re.compile(_NONE_BEFORE + r"诉讼")
@@ -94,7 +94,7 @@ _REVIEW_PARTS = {
     "pending": re.compile(r"尚未审结[^。；;，,\d]{0,6}?" + _N + r"\s*(?:件|起|宗)"),
 }
 _STAFF_TOTAL = (
-    re.compile(r"从事[^。；;，,]{0,16}?(?:工作的|的)?(?:工作)?人员(?:共|为|有)?\s*" + _N + r"\s*(?:人|名)"),
+    re.compile(r"从事[^。；;，,]{0,16}?(?:工作的|的)?(?:工作)?(?<!专职)(?<!兼职)(?<!全职)人员(?:共|为|有)?\s*" + _N + r"\s*(?:人|名)"),
     re.compile(_N + r"\s*(?:名|人)(?:工作人员|专兼职人员|专\(兼\)职人员)?从事[^。；;]{0,16}?公开工作"),
     re.compile(r"(?:信息公开|政务公开)工作(?:人员)?(?:共|总数为|为)\s*" + _N + r"\s*(?:人|名)"),
 )
@@ -175,12 +175,12 @@ def _staff_and_spending(text: str, st: Stats) -> None:
                 m = pat.search(s)
                 if m and _exact(s, m):
                     st["staff.total"] = _num(m.group(1))
-                    full, part = _STAFF_FULL.search(s), _STAFF_PART.search(s)
-                    if full:
-                        st["staff.full_time"] = _num(full.group(1))
-                    if part:
-                        st["staff.part_time"] = _num(part.group(1))
                     break
+        if "staff.full_time" not in st and ("信息公开" in s or "政务公开" in s or "staff.total" in st):
+            full, part = _STAFF_FULL.search(s), _STAFF_PART.search(s)
+            if full and part:
+                st["staff.full_time"] = _num(full.group(1))
+                st["staff.part_time"] = _num(part.group(1))
     for m in re.finditer("支出", text):
         window = text[m.end(): m.end() + 300]
         stop = [i for i, ch in enumerate(window) if ch == "。"]

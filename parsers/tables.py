@@ -419,7 +419,8 @@ def parse_statutory_tables(text: str, fmt: Format, prose: frozenset[int]) -> Tab
         return out
     stream = _Stream.of(tokenize(text[first.start():]))
     app = stream.find(_APP_HEAD[0][1], 0)
-    art20 = stream.find(("第二十条",), 0, app[0] if app else None)
+    # the sub-table headings "第二十条第（一）项", not a sentence citing the article
+    art20 = stream.find(("第二十条第（", "第二十条第(", "第二十条（", "第二十条("), 0, app[0] if app else None)
     if art20:
         _parse_art20(stream, art20[0], app[0] if app else len(stream.comp), fmt, prose, out)
     if app:

@@ -113,3 +113,13 @@ def test_legacy_report_end_to_end_has_no_table_keys() -> None:
     assert rec.stats == {"proactive.total": 120, "requests.received": 3, "requests.granted": 2,
                          "requests.denied": 1, "fees.total_yuan": 0, "review.total": 0, "litigation.total": 0}
     assert rec.checks == []
+
+
+def test_reworded_legacy_sentences() -> None:
+    text = ("全年共受理申请12件，其中同意公开10件，同意部分公开1件，不予以公开1件。"
+            "因政府信息公开申请提起行政复议的案件2件，提起行政诉讼的案件1起。"
+            "全县从事政府信息公开工作的专职人员5人，兼职人员20人。")
+    st = legacy_headlines(text).stats
+    assert st == {"requests.received": 12, "requests.granted": 10, "requests.partially_granted": 1,
+                  "requests.denied": 1, "review.total": 2, "litigation.total": 1, "staff.full_time": 5, "staff.part_time": 20}
+    assert fees_and_proactive("全年主动公开政府信息数1234条。").stats == {"proactive.total": 1234}

@@ -254,3 +254,46 @@ def test_printed_arithmetic_errors_are_kept_and_reported() -> None:
     assert failed == {"row_total.granted", "outcomes.total"}
     detail = next(c.detail for c in rec.checks if c.rule == "row_total.granted")
     assert "!=" in detail
+
+
+ART20_2019 = (
+    "二、主动公开政府信息情况\n按照《条例》第二十条规定，主动公开规章2件。\n"
+    "第二十条第（一）项\n信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量\n规章\t0\t0\t0\n规范性文件\t10\t10\t35\n"
+    "第二十条第（五）项\n信息内容\t上一年项目数量\t本年增/减\t处理决定数量\n行政许可\t696\t-32\t15718\n"
+    "其他对外管理服务事项\t98\t+16\t103878\n"
+    "第二十条第（六）项\n信息内容\t上一年项目数量\t本年增/减\t处理决定数量\n行政处罚\t1406\t+1599\t364\n行政强制\t40\t/\t1\n"
+    "第二十条第（八）项\n信息内容\t上一年项目数量\t本年增/减\t\n行政事业性收费\t54\t-18\t\n"
+    "第二十条第（九）项\n信息内容\t采购项目数量\t采购总金额\t\n政府集中采购\t3080\t63508600元\t\n"
+)
+
+
+def test_art20_2019_signs_blanks_and_yuan_converted_to_wan() -> None:
+    values = _values(ROWS_2019)
+    rec = _parse(HEAD + ART20_2019 + _tab_table(ROWS_2019, values) + TAIL)
+    art20 = {k: v for k, v in rec.stats.items() if k.startswith("art20.")}
+    assert art20 == {
+        "art20.rules.made": 0, "art20.rules.published": 0, "art20.rules.public_total": 0,
+        "art20.normative.made": 10, "art20.normative.published": 10, "art20.normative.public_total": 35,
+        "art20.licensing.prior": 696, "art20.licensing.change": -32, "art20.licensing.decisions": 15718,
+        "art20.other_services.prior": 98, "art20.other_services.change": 16, "art20.other_services.decisions": 103878,
+        "art20.penalty.prior": 1406, "art20.penalty.change": 1599, "art20.penalty.decisions": 364,
+        "art20.enforcement.prior": 40, "art20.enforcement.decisions": 1,
+        "art20.fees.prior": 54, "art20.fees.change": -18,
+        "art20.procurement.items": 3080, "art20.procurement.amount_wan": 6350.86,
+    }
+
+
+def test_art20_2021_flattened_cells_chosen_with_the_prose() -> None:
+    text = ("某某区2022年政府信息公开工作年度报告 一、总体情况 集中公开现行有效行政规范性文件698件，本年度制发的规范性文件88件。"
+            " 二、主动公开政府信息情况第二十条第（一）项 信息内容 本年制发件数 本年废止件数 现行有效件数 规章000"
+            "行政规范性文件8855698第二十条第（五）项信息内容本年处理决定数量行政许可10690第二十条第（六）项信息内容"
+            "本年处理决定数量行政处罚2113行政强制0第二十条第（八）项信息内容本年收费金额（单位：万元）行政事业性收费9116.36"
+            " 三、收到和处理政府信息公开申请情况")
+    rec = _parse(text)
+    assert rec.format == "2021"
+    assert {k: v for k, v in rec.stats.items() if k.startswith("art20.")} == {
+        "art20.rules.issued": 0, "art20.rules.repealed": 0, "art20.rules.in_force": 0,
+        "art20.normative.issued": 88, "art20.normative.repealed": 55, "art20.normative.in_force": 698,
+        "art20.licensing.decisions": 10690, "art20.penalty.decisions": 2113, "art20.enforcement.decisions": 0,
+        "art20.fees.amount_wan": 9116.36,
+    }
