@@ -104,6 +104,22 @@ _SQLITE_DENY = {
 }
 
 
+#: pragmas whose argument names what to read (``PRAGMA table_info(reports)``), never a new value
+_READING_PRAGMAS = frozenset(
+    {
+        "table_info",
+        "table_xinfo",
+        "index_list",
+        "index_info",
+        "index_xinfo",
+        "foreign_key_list",
+        "foreign_key_check",
+        "integrity_check",
+        "quick_check",
+    }
+)
+
+
 def _ro_authorizer(
     action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None
 ) -> int:
@@ -112,11 +128,11 @@ def _ro_authorizer(
     ``mode=ro`` and ``query_only`` already refuse writes to the database file;
     this also refuses ATTACH (which could open or create another file), temp
     objects and any PRAGMA that sets a value (``PRAGMA query_only=OFF``…).
-    Reading pragmas (``PRAGMA table_info(x)``) stay allowed.
+    Reading pragmas (``PRAGMA journal_mode``, ``PRAGMA table_info(x)``) stay allowed.
     """
     if action in _SQLITE_DENY:
         return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_PRAGMA and arg2 is not None:
+    if action == sqlite3.SQLITE_PRAGMA and arg2 is not None and (arg1 or "").lower() not in _READING_PRAGMAS:
         return sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_OK
 
@@ -130,10 +146,15 @@ def make_readonly_engine(url: str) -> Engine:
     transaction (including one the user's SQL might start) is READ ONLY.
     """
     if not is_sqlite(url):
+        parsed = make_url(url)
+        given = parsed.query.get("options", "")
+        options = " ".join(
+            [*(given if isinstance(given, tuple) else [given]), "-c default_transaction_read_only=on"]
+        )
         return create_engine(
-            url,
+            parsed.difference_update_query(["options"]),
             poolclass=NullPool,
-            connect_args={"options": "-c default_transaction_read_only=on"},
+            connect_args={"options": options.strip()},
         )
     path = sqlite_path(url)
     if path is None:
