@@ -12,6 +12,7 @@ numbers are never corrected; what cannot be read becomes a warning.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Sequence
@@ -90,11 +91,18 @@ class TableResult:
 
 @dataclass(slots=True)
 class _Stream:
-    """Tokens plus their labels without whitespace, for keyword search across wrapped lines."""
+    """Tokens plus their labels without whitespace, for keyword search across wrapped lines.
+
+    Keywords are searched in the label text alone (``text``), so a label that
+    wraps around its own number cells in PDF layout ("确认或重新出 / 1 0 0 … /
+    具已获取信息") still reads as one label.
+    """
 
     toks: list[Tok]
     comp: str  # label characters; each number/blank token is one "\x00"
     owner: list[int]  # token index of each character of comp
+    text: str  # comp without the cell markers
+    text_pos: list[int]  # position in comp of each character of text
 
     @classmethod
     def of(cls, toks: list[Tok]) -> _Stream:
@@ -104,17 +112,22 @@ class _Stream:
             piece = re.sub(r"\s+", "", t.value) if t.kind == "text" else "\x00"
             comp.append(piece)
             owner.extend([i] * len(piece))
-        return cls(toks, "".join(comp), owner)
+        joined = "".join(comp)
+        text_pos = [i for i, ch in enumerate(joined) if ch != "\x00"]
+        return cls(toks, joined, owner, joined.replace("\x00", ""), text_pos)
 
     def find(self, words: Sequence[str], start: int, end: int | None = None) -> tuple[int, int] | None:
-        """Earliest match of any word in comp[start:end] as (start, end) in comp."""
+        """Earliest match of any word within comp[start:end], as (start, end) positions in comp."""
+        tstart = bisect.bisect_left(self.text_pos, start)
+        tstop = len(self.text) if end is None else bisect.bisect_left(self.text_pos, end)
         best: tuple[int, int] | None = None
-        stop = len(self.comp) if end is None else end
         for w in words:
-            i = self.comp.find(w, start, stop)
+            i = self.text.find(w, tstart, tstop)
             if i >= 0 and (best is None or i < best[0]):
                 best = (i, i + len(w))
-        return best
+        if best is None:
+            return None
+        return self.text_pos[best[0]], self.text_pos[best[1] - 1] + 1
 
     def cells(self, start: int, end: int) -> list[Tok]:
         """Number and blank tokens whose characters lie in comp[start:end]."""
@@ -270,11 +283,11 @@ def _parse_application(stream: _Stream, start: int, prose: frozenset[int], out: 
 
     rows: dict[str, list[float | int | None]] = {}
     ambiguous: dict[str, list[list[float | int | None]]] = {}
-    for i, (key, _s, kw_end) in enumerate(found):
+    for i, (key, kw_start, _e) in enumerate(found):
         nxt = found[i + 1][1] if i + 1 < len(found) else table_end
-        cands = _app_row_candidates(stream.cells(kw_end, nxt))
+        cands = _app_row_candidates(stream.cells(kw_start, nxt))
         if not cands:
-            if stream.cells(kw_end, nxt):
+            if stream.cells(kw_start, nxt):
                 out.warnings.append(f"application table row {key}: cannot read its cells")
             continue
         rows[key] = cands[0]

@@ -297,3 +297,13 @@ def test_art20_2021_flattened_cells_chosen_with_the_prose() -> None:
         "art20.licensing.decisions": 10690, "art20.penalty.decisions": 2113, "art20.enforcement.decisions": 0,
         "art20.fees.amount_wan": 9116.36,
     }
+
+
+def test_label_wrapped_around_its_cells_in_layout_text() -> None:
+    values = _values(ROWS_2019)
+    text = _tab_table(ROWS_2019, values).replace(
+        "1.本机关不掌握相关政府信息\t1\t0\t0\t0\t1\t0\t2",
+        "1.本机关不掌\n            1     0     0     0     1     0     2\n        握相关政府信息",
+    )
+    rec = _parse(HEAD + text + TAIL)
+    assert _table_stats(rec) == _expect(values)
