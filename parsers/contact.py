@@ -17,7 +17,8 @@ _STOP = r"(?=[，,；;。）)、]|邮编|邮政编码|联系电话|电话|传真
 _ADDRESS = re.compile(r"(?:通讯地址|通信地址|联系地址|办公地址|地址)[:：]([^，,；;。）)：:]{2,60}?)" + _STOP)
 _POSTCODE = re.compile(r"(?:邮编|邮政编码)[:：]?(\d{6})(?!\d)")
 _PHONE_NUMBER = r"((?:[（(]\d{3,4}[)）])?\d[\d\-—－–]{4,}\d)"
-_PHONE = re.compile(r"(?<!传真)(?:联系电话|咨询电话|办公电话|电话)[:：]" + _PHONE_NUMBER)
+_PHONE = re.compile(r"(?<!传真)(?:联系电话|咨询电话|办公电话|联系方式|电话)[:：]" + _PHONE_NUMBER)
+_SITE_CONTEXT = re.compile(r"网站|网址|门户|电子版|电子文本|下载|查阅|网上")
 _FAX = re.compile(r"传真(?:电话)?[:：]" + _PHONE_NUMBER)
 _EMAIL = re.compile(r"(?:电子邮箱|电子信箱|电子邮件|邮箱|E-?mail|email)[:：]?([A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,5})", re.IGNORECASE)
 _ANY_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,5}")
@@ -37,16 +38,16 @@ def find_contact(text: str) -> Contact:
     """Address, postcode, phone, fax, email and website, each as printed or None."""
     flat = re.sub(r"\s+", "", text)
     emails = [m.span() for m in _ANY_EMAIL.finditer(flat)]
-    website = None
-    for m in _WEBSITE.finditer(flat):
-        if any(s <= m.start() < e for s, e in emails):
-            continue
-        website = m.group(0).rstrip("./")
-        if m.group(0).startswith("http") and m.group(0).endswith("/") and website.count("/") <= 2:
-            website = m.group(0).rstrip("/")
-        break
+    # the report's own site: the first address introduced as 网站/网址/下载…, else the first address
+    urls = [m for m in _WEBSITE.finditer(flat) if not any(s <= m.start() < e for s, e in emails)]
+    chosen = next((m for m in urls if _SITE_CONTEXT.search(flat, max(0, m.start() - 30), m.start())),
+                  urls[0] if urls else None)
+    website = chosen.group(0).rstrip("./") if chosen else None
+    address = _first(_ADDRESS, flat)
+    if address:
+        address = address.rstrip("（(")
     return Contact(
-        address=_first(_ADDRESS, flat),
+        address=address or None,
         postcode=_first(_POSTCODE, flat),
         phone=_first(_PHONE, flat),
         fax=_first(_FAX, flat),

@@ -48,7 +48,8 @@ def _title_in(line: str) -> str | None:
     if tail:
         end += tail.end()
     title = line[:end].strip()
-    if _SENTENCE_PUNCT.search(title) or title.startswith(("本", "现将", "根据", "按照")) or len(title) > 80:
+    if (_SENTENCE_PUNCT.search(title) or "《" in title or "》" in title
+            or title.startswith(("本", "现将", "根据", "按照", "关于印发")) or len(title) > 80):
         return None
     return title
 
@@ -61,7 +62,7 @@ def find_title(text: str) -> str | None:
     """
     lines = [ln.strip() for ln in text.split("\n", 40)[:40]]
     nonempty = [ln for ln in lines if ln]
-    for i, line in enumerate(nonempty[:12]):
+    for i, line in enumerate(nonempty[:20]):
         title = _title_in(line)
         if title is None:
             continue

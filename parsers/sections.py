@@ -70,6 +70,8 @@ def split_sections(text: str) -> list[Section]:
         heading, body_start = _heading(text, m.end())
         if not heading or _is_table_row(heading, text[body_start: body_start + 24]):
             continue
+        if text[body_start: body_start + 1] in ("；", ";", "，", ",", "、"):
+            continue  # an item of an inline list ("包括：一、总体情况；二、…"), not a heading
         found.append((m.group(1), heading, m.start(), body_start))
         expected += 1
     sections: list[Section] = []

@@ -150,3 +150,20 @@ def test_page_artefacts_are_removed() -> None:
 def test_full_width_digits_read_as_numbers() -> None:
     rec = build_record(ExtractedDoc(kind="text", text="某某市２０１４年政府信息公开工作年度报告\n全市全年主动公开政府信息８０１６５条。"))
     assert rec.year == 2014 and rec.stats["proactive.total"] == 80165
+
+
+def test_contact_prefers_the_reports_own_website_and_trims_the_address() -> None:
+    text = ("登录国家政务服务平台（http://gjzwfw.www.gov.cn）办理。本报告电子版可在某某区人民政府门户网站（www.mmq.gov.cn）下载。"
+            "如有疑问请联系（地址：某某区人民路1号（邮编：350000），联系方式：0591-87654321）。")
+    c = find_contact(text)
+    assert (c.website, c.address, c.postcode, c.phone) == ("www.mmq.gov.cn", "某某区人民路1号", "350000", "0591-87654321")
+
+
+def test_inline_list_of_parts_is_not_taken_for_headings() -> None:
+    text = ("本报告包括：一、总体情况；二、主动公开政府信息情况；三、收到和处理政府信息公开申请情况。\n"
+            "一、总体情况\n正文一。\n二、主动公开政府信息情况\n正文二。\n")
+    assert [s.heading for s in split_sections(text)] == ["总体情况", "主动公开政府信息情况"]
+
+
+def test_a_sentence_citing_a_report_is_not_its_title() -> None:
+    assert find_title("《2020年政府信息公开工作年度报告》已在网站发布\n正文") is None
