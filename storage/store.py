@@ -9,11 +9,12 @@ own ``insert`` (SQLite or PostgreSQL).
 
 Reports: a cheap read of (key, content hash) for the batch comes first; when
 every item is unchanged the batch ends there, with no write and no write lock.
-Otherwise, inside one write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL:
-``SELECT … FOR UPDATE`` of the existing rows), changed reports get their
-previous record copied to ``report_versions`` and their child rows replaced,
-new reports are inserted ``ON CONFLICT DO NOTHING`` (a row another writer
-inserted meanwhile is then re-classified, never duplicated).
+Otherwise, inside one write transaction (SQLite: BEGIN IMMEDIATE), reports not
+seen before are inserted ``ON CONFLICT DO NOTHING``; the rest are locked
+(PostgreSQL: ``SELECT … FOR UPDATE`` in key order) and compared: a changed
+report gets its previous record copied to ``report_versions`` and its child
+rows replaced. Inserting before locking is what keeps overlapping concurrent
+batches free of deadlocks and duplicates (see ``_write_reports``).
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ class Store:
         first = batch[0].key if batch else (docs[0]["source_key"], docs[0]["url"]) if docs else ("", "")
         what = f"batch of {len(batch)} reports, {len(docs)} documents, {len(log_rows)} fetches ({first[0]} {first[1]} …)"
         try:
-            reports_unchanged = self._all_unchanged(batch)
+            reports_unchanged, known = self._read_existing(batch)
             if reports_unchanged and not docs and not log_rows:
                 return UpsertCounts(unchanged=len(batch))
             with self.engine.begin() as conn:
@@ -182,7 +183,7 @@ class Store:
                 counts = (
                     UpsertCounts(unchanged=len(batch))
                     if reports_unchanged
-                    else self._write_reports(conn, batch, now)
+                    else self._write_reports(conn, batch, now, known)
                 )
                 if log_rows:
                     self._log_fetches(conn, log_rows)
@@ -190,13 +191,16 @@ class Store:
         except SQLAlchemyError as exc:
             raise StorageError(f"storing {what} failed; nothing of it was written: {exc}") from exc
 
-    def _all_unchanged(self, batch: list[_Prepared]) -> bool:
-        """The cheap read: (key, hash, …) of the batch, no lock, no write."""
+    def _read_existing(self, batch: list[_Prepared]) -> tuple[bool, set[Key]]:
+        """The cheap read: (key, hash, …) of the batch, no lock, no write.
+
+        Returns whether every report is unchanged, and the keys that exist.
+        """
         if not batch:
-            return True
+            return True, set()
         with self._read() as conn:
             existing = self._existing_reports(conn, [p.key for p in batch], lock=False)
-        return all(_is_unchanged(p, existing.get(p.key)) for p in batch)
+        return all(_is_unchanged(p, existing.get(p.key)) for p in batch), set(existing)
 
     def reports_with_documents(
         self, source_key: str, pairs: Iterable[tuple[str, str]]
@@ -216,65 +220,67 @@ class Store:
                 found.update((r.url, r.document_sha256) for r in conn.execute(stmt))
         return found & set(wanted)
 
-    def _write_reports(self, conn: Connection, batch: list[_Prepared], now: datetime) -> UpsertCounts:
+    def _write_reports(
+        self, conn: Connection, batch: list[_Prepared], now: datetime, known: set[Key]
+    ) -> UpsertCounts:
+        """Write a batch inside ``conn``'s transaction. ``known``: keys already seen committed.
+
+        Order matters on PostgreSQL. First the keys not known to exist are
+        inserted ``ON CONFLICT DO NOTHING`` in key order (a key another writer is
+        inserting makes us wait for its commit, then counts as existing); only
+        then are the remaining rows, all committed by now, locked ``FOR UPDATE``
+        in key order and compared. Locking before inserting could deadlock
+        (tested with overlapping batches from several threads).
+        """
         counts = UpsertCounts()
-        pending = batch
-        for _ in range(3):  # a key lost to a concurrent insert is re-classified; once is enough in practice
-            existing = self._existing_reports(conn, [p.key for p in pending], lock=True)
-            new: list[_Prepared] = []
-            changed: list[tuple[_Prepared, Any]] = []
-            refresh: list[tuple[_Prepared, Any]] = []
-            for p in pending:
-                old = existing.get(p.key)
-                if old is None:
-                    new.append(p)
-                elif old.content_hash != p.hash:
-                    changed.append((p, old))
-                elif not _is_unchanged(p, old):
-                    refresh.append((p, old))
-                else:
-                    counts.unchanged += 1
-            children = ChildRows()
-            if changed:
-                self._keep_versions(conn, changed, now)
-                ids = [old.id for _, old in changed]
-                for table in CHILD_TABLES.values():
-                    for part in chunks(ids):
-                        conn.execute(delete(table).where(table.c.report_id.in_(part)))
-                self._upsert_report_rows(conn, [(p, True) for p, _ in changed])
-                for p, old in changed:
-                    child_rows(children, old.id, p.item.record)
-                counts.changed += len(changed)
-            if refresh:
-                self._upsert_report_rows(conn, [(p, False) for p, _ in refresh])
-                counts.refreshed += len(refresh)
-            lost: list[_Prepared] = []
-            if new:
-                ins = self._insert(REPORTS)
-                rows = [
-                    {
-                        **report_columns(p.item, p.hash, p.parsed_at),
-                        "first_seen": _ts(p),
-                        "last_changed": _ts(p),
-                    }
-                    for p in new
-                ]
-                stmt = ins.on_conflict_do_nothing(index_elements=["source_key", "url"]).returning(
-                    REPORTS.c.id, REPORTS.c.source_key, REPORTS.c.url
-                )
-                got = {(r.source_key, r.url): r.id for r in conn.execute(stmt, rows)}
-                for p in new:
-                    rid = got.get(p.key)
-                    if rid is None:
-                        lost.append(p)
-                    else:
-                        child_rows(children, rid, p.item.record)
-                counts.new += len(new) - len(lost)
-            self._insert_children(conn, children)
-            if not lost:
-                return counts
-            pending = lost
-        raise StorageError(f"{pending[0].key}: could not settle concurrent inserts of this report")
+        children = ChildRows()
+        inserted: set[Key] = set()
+        candidates = [p for p in batch if p.key not in known]
+        if candidates:
+            rows = [
+                {**report_columns(p.item, p.hash, p.parsed_at), "first_seen": _ts(p), "last_changed": _ts(p)}
+                for p in candidates
+            ]
+            stmt = (
+                self._insert(REPORTS)
+                .on_conflict_do_nothing(index_elements=["source_key", "url"])
+                .returning(REPORTS.c.id, REPORTS.c.source_key, REPORTS.c.url)
+            )
+            got = {(r.source_key, r.url): r.id for r in conn.execute(stmt, rows)}
+            for p in candidates:
+                if p.key in got:
+                    child_rows(children, got[p.key], p.item.record)
+            inserted = set(got)
+            counts.new += len(got)
+        rest = [p for p in batch if p.key not in inserted]
+        existing = self._existing_reports(conn, [p.key for p in rest], lock=True)
+        changed: list[tuple[_Prepared, Any]] = []
+        refresh: list[tuple[_Prepared, Any]] = []
+        for p in rest:
+            old = existing.get(p.key)
+            if old is None:  # reports are never deleted, so a key that conflicted exists
+                raise StorageError(f"{p.key[0]} {p.key[1]}: report vanished during upsert")
+            if old.content_hash != p.hash:
+                changed.append((p, old))
+            elif not _is_unchanged(p, old):
+                refresh.append((p, old))
+            else:
+                counts.unchanged += 1
+        if changed:
+            self._keep_versions(conn, changed, now)
+            ids = [old.id for _, old in changed]
+            for table in CHILD_TABLES.values():
+                for part in chunks(ids):
+                    conn.execute(delete(table).where(table.c.report_id.in_(part)))
+            self._upsert_report_rows(conn, [(p, True) for p, _ in changed])
+            for p, old in changed:
+                child_rows(children, old.id, p.item.record)
+            counts.changed += len(changed)
+        if refresh:
+            self._upsert_report_rows(conn, [(p, False) for p, _ in refresh])
+            counts.refreshed += len(refresh)
+        self._insert_children(conn, children)
+        return counts
 
     def _upsert_report_rows(self, conn: Connection, items: list[tuple[_Prepared, bool]]) -> None:
         """INSERT … ON CONFLICT DO UPDATE of existing (locked) report rows."""
@@ -385,7 +391,9 @@ class Store:
         }
         differs = or_(*(cur[name].is_distinct_from(value) for name, value in set_.items()))
         stmt = ins.on_conflict_do_update(index_elements=["source_key", "url"], set_=set_, where=differs)
-        return sum(conn.execute(stmt, list(part)).rowcount or 0 for part in chunks(rows, 1000))
+        # RETURNING counts what was written on both engines (psycopg's executemany rowcount is -1)
+        stmt = stmt.returning(DOCUMENTS.c.id)
+        return sum(len(conn.execute(stmt, list(part)).all()) for part in chunks(rows, 1000))
 
     def get_validators(self, source_key: str, urls: Iterable[str] | None = None) -> dict[str, Validators]:
         """ETag / Last-Modified / body sha256 per URL of a source, for conditional requests."""
@@ -520,7 +528,8 @@ class Store:
 
     def _log_fetches(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
         stmt = self._insert(FETCH_LOG).on_conflict_do_nothing(index_elements=["run_id", "url", "at"])
-        return sum(conn.execute(stmt, list(part)).rowcount or 0 for part in chunks(rows, 1000))
+        stmt = stmt.returning(FETCH_LOG.c.id)
+        return sum(len(conn.execute(stmt, list(part)).all()) for part in chunks(rows, 1000))
 
     def latest_runs(self, source_key: str | None = None) -> list[RunSummary]:
         """The most recent run of each source (or of one source), newest first."""

@@ -1,0 +1,133 @@
+"""Documents, validators, catalog sync, run history, fetch log and the reparse listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from storage_helpers import T0, dump_tables, make_item
+
+from storage import DocumentItem, FetchEntry, RunCounts, Store, UpsertCounts, Validators
+
+URL = "http://127.0.0.1:8000/zwgk/zfxxgknb/00001.htm"
+
+
+def _doc(store: Store) -> sa.Row:  # type: ignore[type-arg]
+    with store.engine.connect() as c:
+        return c.exec_driver_sql(
+            "SELECT sha256, etag, first_seen, last_fetched, last_changed, http_status, last_error_kind FROM documents"
+        ).one()
+
+
+def test_documents_keep_first_seen_and_validators_through_304(store: Store) -> None:
+    assert store.upsert_documents([DocumentItem("s", URL, T0, 200, sha256="a" * 64, etag='"v1"')]) == 1
+    assert (
+        store.upsert_documents([DocumentItem("s", URL, T0, 200, sha256="a" * 64, etag='"v1"')]) == 0
+    )  # replay
+    t1 = T0 + timedelta(days=1)
+    store.upsert_documents([DocumentItem("s", URL, t1, 304)])
+    row = _doc(store)
+    assert row.sha256 == "a" * 64 and row.etag == '"v1"' and row.http_status == 304
+    assert store.get_validators("s") == {URL: Validators('"v1"', None, "a" * 64)}
+    t2 = T0 + timedelta(days=2)
+    store.upsert_documents([DocumentItem("s", URL, t2, 200, sha256="b" * 64)])
+    row = _doc(store)
+    assert row.sha256 == "b" * 64 and row.etag is None  # a new body brings its own validators
+    t3 = T0 + timedelta(days=3)
+    store.upsert_documents([DocumentItem("s", URL, t3, 503, error_kind="http", error_reason="HTTP 503")])
+    row = _doc(store)
+    assert row.sha256 == "b" * 64 and row.last_error_kind == "http"
+    assert store.get_validators("s", [URL, "http://127.0.0.1/x"]) == {URL: Validators(None, None, "b" * 64)}
+
+
+def test_record_batch_is_one_transaction(store_url: str) -> None:
+    store = Store(store_url)
+    item = make_item(1)
+    counts = store.record_batch(
+        documents=[DocumentItem("dadukou", item.url, T0, 200, sha256=item.document_sha256)],
+        reports=[item],
+        fetches=[FetchEntry("run-1", "dadukou", item.url, T0, 200, 1234, 12.5)],
+    )
+    assert counts == UpsertCounts(new=1)
+    before = dump_tables(store_url)
+    again = store.record_batch(
+        documents=[DocumentItem("dadukou", item.url, T0, 200, sha256=item.document_sha256)],
+        reports=[item],
+        fetches=[FetchEntry("run-1", "dadukou", item.url, T0, 200, 1234, 12.5)],
+    )
+    assert again == UpsertCounts(unchanged=1)
+    assert dump_tables(store_url) == before
+    store.close()
+
+
+def test_runs_latest_and_failed(store: Store) -> None:
+    store.start_run("a", "r1", T0)
+    store.finish_run(
+        "a", "r1", "completed", RunCounts(discovered=5, fetched=5, new=5), T0 + timedelta(minutes=1)
+    )
+    store.start_run("a", "r2", T0 + timedelta(hours=1))
+    store.start_run("a", "r2", T0 + timedelta(hours=2))  # idempotent: keeps the first start
+    store.finish_run(
+        "a", "r2", "Failed", RunCounts(discovered=5, failed=5), T0 + timedelta(hours=1, minutes=1)
+    )
+    store.start_run("b", "r3", T0 + timedelta(hours=1))
+    store.finish_run(
+        "b", "r3", "COMPLETED", RunCounts(fetched=3, failed=1), T0 + timedelta(hours=1, minutes=2)
+    )
+    store.start_run("c", "r4", T0)
+    store.finish_run("c", "r4", "CRASHED", RunCounts(), T0)
+    latest = {r.source_key: r for r in store.latest_runs()}
+    assert latest["a"].run_id == "r2" and latest["a"].state == "FAILED"
+    assert latest["a"].started_at == T0 + timedelta(hours=1)
+    assert latest["b"].counts.failed == 1
+    assert store.failed_sources(T0 + timedelta(minutes=30)) == ["a", "b"]
+    assert store.failed_sources(T0) == ["a", "b", "c"]
+
+
+def test_fetch_log_replay_is_a_noop(store: Store) -> None:
+    entries = [
+        FetchEntry("run", "s", f"http://127.0.0.1/{i}", T0 + timedelta(seconds=i), 200, 10, 1.0)
+        for i in range(5)
+    ]
+    assert store.log_fetches(entries) == 5
+    assert store.log_fetches(entries) == 0
+
+
+@dataclass
+class _CatalogSource:
+    key: str
+    name: str
+    adapter: str
+    start_urls: list[str]
+    tags: list[str] = field(default_factory=list)
+
+
+def test_sync_sources_marks_removed_entries(store: Store) -> None:
+    a = _CatalogSource("a", "甲", "trs", ["http://127.0.0.1/a/"])
+    b = _CatalogSource("b", "乙", "hanweb", ["http://127.0.0.1/b/"])
+    store.sync_sources([a, b], now=T0)
+    store.sync_sources([a], now=T0 + timedelta(days=1))
+    with store.engine.connect() as c:
+        rows = {r.key: r for r in c.exec_driver_sql("SELECT key, in_catalog, updated_at FROM sources")}
+    assert rows["a"].in_catalog and not rows["b"].in_catalog
+
+
+def test_reparse_listing_by_parser_version(store: Store) -> None:
+    item = make_item(1)
+    store.upsert_documents(
+        [
+            DocumentItem("dadukou", item.url, T0, 200, sha256=item.document_sha256, archive_path="ab/cd"),
+            DocumentItem("dadukou", "http://127.0.0.1:8000/list.htm", T0, 200, sha256="c" * 64, kind="list"),
+            DocumentItem("dadukou", "http://127.0.0.1:8000/broken.pdf", T0, 200, sha256="d" * 64),
+        ]
+    )
+    store.upsert_reports([item])
+    all_docs = {d.url: d for d in store.iter_documents_for_reparse()}
+    assert set(all_docs) == {item.url, "http://127.0.0.1:8000/broken.pdf"}
+    assert all_docs[item.url].report_parser_version == "1" and all_docs[item.url].archive_path == "ab/cd"
+    assert [d.url for d in store.iter_documents_for_reparse(parser_version="1")] == [
+        "http://127.0.0.1:8000/broken.pdf"
+    ]
+    assert len(list(store.iter_documents_for_reparse(source="dadukou", parser_version="2", page=1))) == 2
+    assert list(store.iter_documents_for_reparse(source="elsewhere")) == []

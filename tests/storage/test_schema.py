@@ -1,0 +1,47 @@
+"""Migrations: the migrated schema is the models' schema, upgrades are idempotent, Alembic needs no cwd."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from storage import Store
+from storage.engine import make_engine
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.models import HEADLINE_KEYS, metadata
+
+
+def test_migrated_schema_matches_models(store_url: str) -> None:
+    engine = make_engine(store_url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+        assert diff == [], diff
+        assert current_revision(conn) == head_revision()
+        cols = {c["name"] for c in sa.inspect(conn).get_columns("report_headline")}
+    assert {k.replace(".", "_") for k in HEADLINE_KEYS} <= cols
+    engine.dispose()
+
+
+def test_upgrade_twice_is_a_noop(store_url: str) -> None:
+    engine = make_engine(store_url)
+    before, after = upgrade(engine)
+    assert before is None and after == head_revision()
+    assert upgrade(engine) == (after, after)
+    engine.dispose()
+
+
+def test_store_works_from_another_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "deep" / "dir" / "g.db"
+    with Store(f"sqlite:///{db}") as store, store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    assert db.exists()
+    assert not (Path(os.getcwd()) / "alembic.ini").exists()
