@@ -48,7 +48,10 @@ def _title_in(line: str) -> str | None:
     if tail:
         end += tail.end()
     title = line[:end].strip()
-    if (_SENTENCE_PUNCT.search(title) or "《" in title or "》" in title
+    rest = line[end:]
+    if rest and "\u4e00" <= rest[0] <= "\u9fff" and not rest.startswith(("本", "根据", "按照", "为", "一、")):
+        return None  # the words run on ("…年度报告格式>的通知"): a phrase, not the title
+    if (_SENTENCE_PUNCT.search(title) or any(ch in title for ch in "《》<>〈〉")
             or title.startswith(("本", "现将", "根据", "按照", "关于印发")) or len(title) > 80):
         return None
     return title

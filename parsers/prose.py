@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from parsers.numbers import split_runs, to_stat, tokenize
 
-__all__ = ["ProseResult", "fees_and_proactive", "legacy_headlines", "legacy_table"]
+__all__ = ["ProseResult", "fees_and_proactive", "join_wrapped_lines", "legacy_headlines", "legacy_table"]
 
 Stats = dict[str, float | int]
 _N = r"(\d{1,12}(?:\.\d{1,4})?)"
@@ -49,9 +49,22 @@ _FEES_NONE = re.compile(r"(?:未|无|没有|不)(?:实行|进行|发生|产生|�
 _FEES = re.compile(r"收取[^。；;\d]{0,24}?(?:费|费用)\s*(?:共计|合计|共|为)?\s*" + _N + r"\s*(万元|元)")
 
 
+_WRAP = re.compile(r"(?<=[^。；;：:！？!?\s])[ \t]*\n[ \t\n]*(?=\S)")
+
+
+def join_wrapped_lines(text: str) -> str:
+    """Undo hard line breaks inside sentences (Word/PDF text: "共受理政府信息公开申\n请528件").
+
+    A line that does not end a sentence is joined to the next one; the prose
+    patterns then see each sentence whole.
+    """
+    return _WRAP.sub("", text)
+
+
 def fees_and_proactive(text: str) -> ProseResult:
     """``proactive.total`` and ``fees.total_yuan`` from prose (every format states them in prose)."""
     out = ProseResult()
+    text = join_wrapped_lines(text)
     m = _PROACTIVE.search(text) or _PROACTIVE_2.search(text)
     if m:
         if _exact(text, m):
@@ -115,6 +128,7 @@ def legacy_headlines(text: str) -> ProseResult:
     """Requests, outcomes, reviews, lawsuits, staff and spending stated in a legacy report's prose."""
     out = ProseResult()
     st = out.stats
+    text = join_wrapped_lines(text)
     sentences = _sentences(text)
     about_requests = [s for s in sentences if "申请" in s and "复议" not in s and "诉讼" not in s]
     for s in about_requests:

@@ -17,23 +17,39 @@ __all__ = ["split_sections"]
 _NUMERALS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
              "十一", "十二", "十三", "十四", "十五", "十六", "十七", "十八", "十九", "二十"]
 _CANDIDATE = re.compile(r"(十[一二三四五六七八九]?|二十|[一二三四五六七八九])[ \t]*[、.．][ \t]*")
-_BEFORE = frozenset("\n。；;）) \t\u3000…！!？?")
+_BEFORE = frozenset("\n。；;）) \t\u3000…！!？?0123456789")
 _TABLE_ROW_WORDS = ("本年新收", "上年结转", "本年度办理结果", "结转下年度", "下年度继续办理")
 _HEADING_END_WORD = re.compile(r"(?:情况|概述|措施|事项|问题|说明|总结|计划|目标|附表|附件)")
 _BODY_START = re.compile(r"[（(\[\d]|[。；;：:，,]|\s")
 _MAX_HEADING = 40
 
 
-def _heading(text: str, start: int) -> tuple[str, int]:
-    """The heading starting at ``start`` and where its body begins."""
+def _heading(text: str, start: int, midline: bool = False) -> tuple[str, int]:
+    """The heading starting at ``start`` and where its body begins.
+
+    A heading at the start of its own line is the rest of the line. One that
+    starts mid-line belongs to run-together text, possibly re-wrapped at
+    arbitrary points, so its lines are joined before the body start is sought.
+    """
+    if midline:
+        segment = text[start: start + 240]
+        offsets = [i for i, ch in enumerate(segment) if ch != "\n"]
+        joined = segment.replace("\n", "")
+        heading, cut = _cut(joined)
+        return heading, start + (offsets[cut] if cut < len(offsets) else len(segment))
     line_end = text.find("\n", start)
     if line_end < 0:
         line_end = len(text)
     line = text[start:line_end].rstrip()
     if len(line) <= _MAX_HEADING and not _BODY_START.search(line.strip()):
         return line.strip(), start + len(line)
-    # heading run together with its body: cut at the first heading word, or where
-    # the body visibly starts (a numbering bracket, a digit, punctuation, a space)
+    heading, cut = _cut(line)
+    return heading, start + cut
+
+
+def _cut(line: str) -> tuple[str, int]:
+    """Heading run together with its body: cut after the last heading word ("…情况")
+    before the body visibly starts (a numbering bracket, a digit, punctuation, a space)."""
     cut = len(line)
     b = _BODY_START.search(line)
     if b:
@@ -42,7 +58,7 @@ def _heading(text: str, start: int) -> tuple[str, int]:
     if words:
         cut = words[-1].end()
     cut = min(cut, _MAX_HEADING)
-    return line[:cut].strip(), start + cut
+    return line[:cut].strip(), cut
 
 
 def _is_table_row(heading: str, after: str) -> bool:
@@ -67,7 +83,8 @@ def split_sections(text: str) -> list[Section]:
             continue
         if found and m.start() < found[-1][3]:
             continue
-        heading, body_start = _heading(text, m.end())
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        heading, body_start = _heading(text, m.end(), midline=bool(text[line_start: m.start()].strip()))
         if not heading or _is_table_row(heading, text[body_start: body_start + 24]):
             continue
         if text[body_start: body_start + 1] in ("；", ";", "，", ",", "、"):

@@ -123,3 +123,11 @@ def test_reworded_legacy_sentences() -> None:
     assert st == {"requests.received": 12, "requests.granted": 10, "requests.partially_granted": 1,
                   "requests.denied": 1, "review.total": 2, "litigation.total": 1, "staff.full_time": 5, "staff.part_time": 20}
     assert fees_and_proactive("全年主动公开政府信息数1234条。").stats == {"proactive.total": 1234}
+
+
+def test_hard_line_breaks_inside_sentences_are_joined() -> None:
+    text = ("全市共受理政府信息公开申\n请528件，共办理答复528件。\n全年未发生不予公\n开政府信息情况。\n"
+            "收到行政\n诉讼18件。\n五、存在问题\n全年主动公开政府信息\n 80165 条。")
+    st = legacy_headlines(text).stats
+    assert st["requests.received"] == 528 and st["requests.denied"] == 0 and st["litigation.total"] == 18
+    assert fees_and_proactive(text).stats == {"proactive.total": 80165}

@@ -167,3 +167,15 @@ def test_inline_list_of_parts_is_not_taken_for_headings() -> None:
 
 def test_a_sentence_citing_a_report_is_not_its_title() -> None:
     assert find_title("《2020年政府信息公开工作年度报告》已在网站发布\n正文") is None
+
+
+def test_run_together_headings_rewrapped_at_arbitrary_points() -> None:
+    text = ("编制说明。一、 概述推进政府信息公开工作是平潭县贯彻\n实施《条例》的重要举措。二、主动公开政\n府信息情况（一）数量…"
+            "总计 723000075四、结转下年度继续办理 0000000四、政府信息公开行政法复议、行政\n诉讼情况行政复议 行政诉讼")
+    headings = [s.heading for s in split_sections(text)]
+    assert headings[:2] == ["概述", "主动公开政府信息情况"]
+
+
+def test_a_phrase_naming_the_report_format_is_not_a_title() -> None:
+    text = "本报告根据《国务院办公厅关于印\n发<中华人民共和国政府信息公开工作年度报告格式>的通知》编制。"
+    assert find_title(text) is None
