@@ -51,7 +51,9 @@ def run_checks(stats: Mapping[str, float | int]) -> list[Check]:
         parts = [(row, stats[f"{t}{row}.{col}"]) for row in outcome_rows if f"{t}{row}.{col}" in stats]
         if total is not None and parts:
             checks.append(_sum_check(f"outcomes.{col}", total, parts))
-    rows = sorted({k[len(t):].rsplit(".", 1)[0] for k in stats if k.startswith(t)})
+    present = {k[len(t):].rsplit(".", 1)[0] for k in stats if k.startswith(t)}
+    order = {row: i for i, row in enumerate(("new_received", "carried_over", *outcome_rows, "total", "carried_forward"))}
+    rows = sorted(present, key=lambda r: (order.get(r, len(order)), r))
     for row in rows:
         total = stats.get(f"{t}{row}.total")
         parts = [(c, stats[f"{t}{row}.{c}"]) for c in _APPLICANT_COLUMNS if f"{t}{row}.{c}" in stats]

@@ -253,6 +253,7 @@ def legacy_table(text: str, prose: frozenset[int]) -> ProseResult:
             nums.append("")
     if nums:
         rows.append(("".join(label), nums))
+    split_rows: list[str] = []
     for lab, cells in rows:
         for key, pat in _LEGACY_ROWS:
             if key in out.stats or not pat.search(lab):
@@ -263,8 +264,11 @@ def legacy_table(text: str, prose: frozenset[int]) -> ProseResult:
             elif cells[0].isdigit() and len(cells[0]) >= 2:
                 value = _two_cells(cells[0], prose)
                 if value is not None:
-                    out.warnings.append(f"statistics table row {lab}: run-together cells read as this year | cumulative")
+                    split_rows.append(key)
             if value is not None:
                 out.stats[key] = value
             break
+    if split_rows:
+        out.warnings.append("statistics table: run-together cells read as this year | cumulative for "
+                            + ", ".join(split_rows))
     return out
