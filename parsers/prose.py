@@ -88,7 +88,7 @@ def _sentences(text: str) -> list[str]:
 
 
 _RECEIVED = re.compile(
-    r"(?:收到|受理|接受|接到|共有)(?:了)?[^。；;，,\d]{0,20}?申请(?:公开)?(?:的)?(?:共|数|总数)?\s*(?:为|达)?\s*" + _N + r"\s*(?:件|条|个|宗|份|次)"
+    r"(?:收到|受理|接受|接到|共有)(?:了)?[^。；;，,\d]{0,20}?申请(?:公开)?(?:政府)?(?:信息)?(?:的)?(?:共计|共|数|总数)?\s*(?:为|达)?\s*" + _N + r"\s*(?:件|条|个|宗|份|次)"
 )
 _RECEIVED_NONE = re.compile(r"(?:未|没有)(?:收到|受理|接到|发生)[^。；;]{0,30}?申请")
 _GRANTED = re.compile(r"(?<![不未])(?:同意|予以|全部)公开(?:答复)?(?:数|的)?\s*(?:为)?\s*" + _N + r"\s*(?:件|条|个|次)")
@@ -209,13 +209,19 @@ def _staff_and_spending(text: str, st: Stats) -> None:
 # The legacy 统计表: label + unit + this year's value (+ cumulative value)
 _LEGACY_ROWS: list[tuple[str, re.Pattern[str]]] = [
     ("proactive.total", re.compile(r"^(?!.*其中).*主动公开.*数")),
-    ("requests.received", re.compile(r"受理.*申请.*数|申请.*总数")),
+    ("requests.received", re.compile(r"^(?!.*(?:复议|诉讼|申诉)).*(?:受理.*申请.*数|申请.*总数)")),
     ("requests.partially_granted", re.compile(r"部分公开")),
     ("requests.granted", re.compile(r"同意公开|予以公开")),
     ("requests.denied", re.compile(r"否决|不予公开")),
     ("review.total", re.compile(r"行政复议")),
     ("litigation.total", re.compile(r"行政诉讼")),
+    ("staff.full_time", re.compile(r"专职|全职")),
+    ("staff.part_time", re.compile(r"兼职")),
+    ("staff.total", re.compile(r"^(?!.*其中).*(?:工作)?人员.*数?")),
+    ("fees.total_yuan", re.compile(r"收取.*费|收费")),
+    ("spending_wan", re.compile(r"支出|经费")),
 ]
+_TABLE_HEADER = re.compile(r"指\s*标\s*名\s*称|计\s*量\s*单\s*位|统计指标")
 
 
 def _two_cells(run: str, prose: frozenset[int]) -> int | None:
@@ -233,9 +239,10 @@ def _two_cells(run: str, prose: frozenset[int]) -> int | None:
 def legacy_table(text: str, prose: frozenset[int]) -> ProseResult:
     """The 政府信息公开情况统计表 of legacy reports (指标名称 | 计量单位 | 本年度 | 历年累计)."""
     out = ProseResult()
-    start = text.find("指标名称")
-    if start < 0:
+    header = _TABLE_HEADER.search(text)
+    if header is None:
         return out
+    start = header.start()
     region = text[start: start + 6000]
     cumulative = "累计" in region[:200]
     label: list[str] = []
@@ -265,7 +272,15 @@ def legacy_table(text: str, prose: frozenset[int]) -> ProseResult:
                 value = _two_cells(cells[0], prose)
                 if value is not None:
                     split_rows.append(key)
+            elif cells[0].isdigit():
+                value = int(cells[0])  # one digit: this year's value, the cumulative cell left blank
             if value is not None:
+                if key == "fees.total_yuan" and "万元" in lab:
+                    value = to_stat(value * 10000)
+                elif key == "spending_wan" and "万元" not in lab:
+                    if "元" not in lab:
+                        break  # unit unknown: not a reading we can commit to
+                    value = to_stat(value / 10000)
                 out.stats[key] = value
             break
     if split_rows:

@@ -131,3 +131,17 @@ def test_hard_line_breaks_inside_sentences_are_joined() -> None:
     st = legacy_headlines(text).stats
     assert st["requests.received"] == 528 and st["requests.denied"] == 0 and st["litigation.total"] == 18
     assert fees_and_proactive(text).stats == {"proactive.total": 80165}
+
+
+def test_statistics_table_with_staff_fees_and_spending_rows() -> None:
+    text = ("政府信息公开情况统计表\n统计指标\t单位\t本年度\n主动公开政府信息数\t条\t512\n受理政府信息公开申请总数\t件\t9\n"
+            "行政复议申请总数\t件\t1\n依申请公开收取费用\t万元\t0.012\n从事政府信息公开工作人员数\t人\t30\n"
+            "其中：专职人员数\t人\t4\n兼职人员数\t人\t26\n政府信息公开事务经费支出\t万元\t12.5\n")
+    st = legacy_table(text, frozenset()).stats
+    assert st == {"proactive.total": 512, "requests.received": 9, "review.total": 1, "fees.total_yuan": 120,
+                  "staff.total": 30, "staff.full_time": 4, "staff.part_time": 26, "spending_wan": 12.5}
+
+
+def test_requests_received_with_object_words() -> None:
+    st = legacy_headlines("全年共受理依申请公开政府信息12件，已全部办结。").stats
+    assert st == {"requests.received": 12}
