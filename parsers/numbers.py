@@ -72,6 +72,8 @@ _NUMBER = re.compile(r"^[+＋]?([-－−]?)(\d{1,15}(?:\.\d{1,8})?)$")
 
 def parse_number(cell: str) -> float | int | None:
     """A printed cell as a number: "+16" is 16, "-32" is -32; "/", "—" and blanks are None."""
+    if cell.isascii() and cell.isdigit():
+        return int(cell)
     m = _NUMBER.match(cell.strip().replace(",", "").replace("，", ""))
     if not m:
         return None
@@ -95,7 +97,8 @@ class Tok:
 # single digit before the dot is taken.
 _NUMBERING = re.compile(r"\d[.、．](?=[ \t]*[^\d\s])|[（(]\d{1,2}[)）]")
 _LINE_TOKEN = re.compile(
-    r"(?P<num>(?<![\d.])[+＋\-－−]?(?:\d{1,3}(?:,\d{3})+|\d{1,40})(?:\.\d{1,8})?)(?P<unit>[ \t]{0,2}万?元)?"
+    r"[ \t\u3000]+"  # separators, consumed in one step
+    r"|(?P<num>(?<![\d.])[+＋\-－−]?(?:\d{1,3}(?:,\d{3})+|\d{1,40})(?:\.\d{1,8})?)(?P<unit>[ \t]{0,2}万?元)?"
     r"|(?P<blank>(?<!\S)[/／—–\-－]{1,3}(?!\S))"
     r"|(?P<text>[^\d\s/／]+|[/／])"
 )
@@ -141,6 +144,8 @@ def tokenize(region: str) -> list[Tok]:
             toks.extend(_tokenize_tab_line(line))
             continue
         for m in _LINE_TOKEN.finditer(line):
+            if m.lastgroup is None:
+                continue
             if m.group("num") is not None:
                 unit = (m.group("unit") or "").replace(" ", "").replace("\t", "")
                 toks.append(Tok("num", m.group("num"), unit))

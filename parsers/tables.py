@@ -109,7 +109,7 @@ class _Stream:
         comp: list[str] = []
         owner: list[int] = []
         for i, t in enumerate(toks):
-            piece = re.sub(r"\s+", "", t.value) if t.kind == "text" else "\x00"
+            piece = "".join(t.value.split()) if t.kind == "text" else "\x00"
             comp.append(piece)
             owner.extend([i] * len(piece))
         joined = "".join(comp)
