@@ -57,12 +57,20 @@ def _headline_from_tables(stats: dict[str, float | int]) -> None:
         stats["litigation.total"] = sum(lit)
 
 
-def _is_report(compact_text: str, title: str | None) -> bool:
-    if title and any(w in title for w in _REPORT_WORDS):
+def _is_report(compact_text: str, title: str | None, meta_title: str | None) -> bool:
+    """A disclosure annual report, not a notice, 工作要点, 指南 or navigation page that mentions one.
+
+    Column lists mix reports with other documents, so without a report title
+    the text must open like a report or carry the statutory tables.
+    """
+    if title:
         return True
-    if not any(w in compact_text for w in _REPORT_WORDS):
+    if meta_title and not re.search(r"报告|年报", meta_title):
         return False
-    return any(w in compact_text for w in ("年度报告", "工作报告", "年报", "本年新收", "主动公开政府信息"))
+    if any(w in compact_text for w in ("本年新收", "第二十条第")):
+        return True
+    opening = compact_text[:600]
+    return bool(re.search(r"本(?:年度)?(?:工作)?报告", opening)) and any(w in opening for w in _REPORT_WORDS)
 
 
 def build_record(doc: ExtractedDoc) -> Record:
@@ -82,9 +90,10 @@ def build_record(doc: ExtractedDoc) -> Record:
 
     title = find_title(text)
     meta_title = clean_title(doc.title) if doc.title else None
-    if title is None and meta_title and year_from_title(meta_title) and any(w in meta_title for w in _REPORT_WORDS):
+    if (title is None and meta_title and year_from_title(meta_title) and re.search(r"报告|年报", meta_title)
+            and any(w in meta_title for w in _REPORT_WORDS)):
         title = meta_title
-    if not _is_report(comp, title):
+    if not _is_report(comp, title, meta_title):
         raise ParseError("not_a_report", "no 政府信息公开 annual report wording (title, 年度报告, statutory tables)")
 
     year = year_from_title(title) if title else None

@@ -118,3 +118,12 @@ def test_long_runs_of_digits_stay_fast() -> None:
     start = time.perf_counter()
     _check(text * 20)
     assert time.perf_counter() - start < 1.0
+
+
+def test_a_work_plan_listed_beside_the_reports_is_not_a_report() -> None:
+    text = "2022年政务公开工作要点\n一、深化政府信息公开\n各单位要做好政府信息公开年度报告的编制和发布工作。"
+    with pytest.raises(ParseError) as info:
+        build_record(ExtractedDoc(kind="html", text=text, title="关于印发2022年政务公开工作要点的通知"))
+    assert info.value.kind == "not_a_report"
+    with pytest.raises(ParseError):
+        build_record(ExtractedDoc(kind="text", text=text))
