@@ -31,6 +31,9 @@ VOLATILE = {
     "id", "fetched_at", "parsed_at", "first_seen", "last_changed", "last_fetched", "replaced_at",
     "updated_at", "started_at", "finished_at", "run_id", "at", "duration_ms", "archive_path",
 }
+#: plus, for a crawl that ran more than once: a document's last HTTP status (200 the first
+#: time, 304 when a resumed crawl revalidates it; its hash, ETag and Last-Modified must match)
+RECRAWLED = VOLATILE | {"http_status"}
 #: tables whose rows are history of *how* a crawl went (retries, restarts), not its result
 HISTORY = {"crawl_runs", "fetch_log"}
 
@@ -95,7 +98,7 @@ def stored_stats(db: str) -> dict[str, dict[str, float]]:
     return out
 
 
-def normalised_dump(db: str, *, skip: set[str] = HISTORY) -> dict[str, list[tuple[Any, ...]]]:
+def normalised_dump(db: str, *, skip: set[str] = HISTORY, volatile: set[str] = VOLATILE) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's rows, sorted, without volatile columns; report ids replaced by report URLs
     (ids depend on insertion order, which a crash and a resume may change)."""
     from storage.models import metadata
@@ -108,7 +111,7 @@ def normalised_dump(db: str, *, skip: set[str] = HISTORY) -> dict[str, list[tupl
             for name, table in metadata.tables.items():
                 if name in skip:
                     continue
-                cols = [c for c in table.columns if c.name not in VOLATILE]
+                cols = [c for c in table.columns if c.name not in volatile]
                 dumped = []
                 for r in conn.execute(sa.select(*cols)):
                     d = dict(r._mapping)
