@@ -1,0 +1,172 @@
+"""Which Prefect API a command talks to, and the long-lived local server we start.
+
+Prefect 3 without ``PREFECT_API_URL`` starts a temporary ("ephemeral") API server in a
+subprocess for every command. Here that costs 14–17 s per run even with its database
+kept (importing the server app alone takes ~7.5 s of CPU), which would put
+``govreports crawl`` far over its 5 s start-up budget. So commands resolve the API in
+this order and say which one they use:
+
+1. ``PREFECT_API_URL`` is set: use it (a user's own server, or a team server).
+2. A local server we started earlier (recorded in ``$PREFECT_HOME/govreports-server.json``)
+   or one started by ``make server`` on 127.0.0.1:4200 answers ``/api/health``: reuse it.
+3. Otherwise start ``prefect server start`` on loopback in the background, keep it
+   running for the next command, and record it. Only the first run pays the start-up;
+   ``govreports server-stop`` ends it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.error import URLError
+from urllib.request import urlopen
+
+__all__ = ["ApiChoice", "PrefectServerError", "api_healthy", "resolve_api", "stop_local_server"]
+
+DEFAULT_PORT = 4200
+STATE_FILE = "govreports-server.json"
+
+
+class PrefectServerError(RuntimeError):
+    """The configured Prefect API does not answer, or a local one could not be started."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiChoice:
+    url: str
+    how: Literal["configured", "reused", "started"]
+    pid: int | None = None
+
+    def describe(self) -> str:
+        if self.how == "configured":
+            return f"using the Prefect server at {self.url} (PREFECT_API_URL)"
+        if self.how == "reused":
+            return f"reusing the running local Prefect server at {self.url}"
+        return (
+            f"started a local Prefect server at {self.url} (pid {self.pid}); it keeps running so the "
+            "next command starts fast — `govreports server-stop` ends it"
+        )
+
+
+def api_healthy(api_url: str, timeout: float = 1.0) -> bool:
+    """True when ``{api_url}/health`` answers 200 (loopback only in practice)."""
+    try:
+        with urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as resp:
+            return bool(resp.status == 200)
+    except (URLError, OSError, ValueError):
+        return False
+
+
+def _home() -> Path:
+    return Path(os.environ.get("PREFECT_HOME") or Path("data") / "prefect").resolve()
+
+
+def _state_path() -> Path:
+    return _home() / STATE_FILE
+
+
+def _read_state() -> dict[str, object] | None:
+    try:
+        data = json.loads(_state_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_local_server(port: int = DEFAULT_PORT, timeout: float = 120.0) -> ApiChoice:
+    """Start ``prefect server start`` detached on 127.0.0.1 and wait until it is healthy.
+
+    Detached (own session) so it outlives the command; its log goes to
+    ``$PREFECT_HOME/server.log``. The UI is served too, so the user can watch runs.
+    """
+    home = _home()
+    home.mkdir(parents=True, exist_ok=True)
+    if not _port_free(port):
+        port = _free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_UI_API_URL": url}
+    env.pop("PREFECT_API_URL", None)
+    log = (home / "server.log").open("ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
+    log.close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise PrefectServerError(
+                f"the local Prefect server exited with code {proc.returncode}; see {home / 'server.log'}"
+            )
+        if api_healthy(url, timeout=0.5):
+            _state_path().write_text(json.dumps({"url": url, "pid": proc.pid}), encoding="utf-8")
+            return ApiChoice(url, "started", proc.pid)
+        time.sleep(0.2)
+    proc.terminate()
+    raise PrefectServerError(f"the local Prefect server did not answer within {timeout:.0f} s; see {home / 'server.log'}")
+
+
+def resolve_api(*, start: bool = True, port: int = DEFAULT_PORT) -> ApiChoice:
+    """Pick the Prefect API (see the module docstring) and export it as ``PREFECT_API_URL``."""
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        if not api_healthy(configured, timeout=3.0):
+            raise PrefectServerError(f"PREFECT_API_URL={configured} does not answer on /health")
+        return ApiChoice(configured, "configured")
+    candidates: list[str] = []
+    state = _read_state()
+    if state and isinstance(state.get("url"), str):
+        candidates.append(str(state["url"]))
+    candidates.append(f"http://127.0.0.1:{port}/api")
+    for url in candidates:
+        if api_healthy(url, timeout=0.5):
+            os.environ["PREFECT_API_URL"] = url
+            pid = state.get("pid") if state and state.get("url") == url else None
+            return ApiChoice(url, "reused", pid if isinstance(pid, int) else None)
+    if not start:
+        raise PrefectServerError("no Prefect server is running and starting one was not allowed")
+    choice = start_local_server(port)
+    os.environ["PREFECT_API_URL"] = choice.url
+    return choice
+
+
+def stop_local_server() -> str:
+    """Stop the server ``resolve_api`` started (by its recorded pid), if it is still ours."""
+    state = _read_state()
+    if not state or not isinstance(state.get("pid"), int):
+        return "no local Prefect server was started by govreports"
+    pid = int(state["pid"])  # type: ignore[call-overload]
+    try:
+        os.killpg(pid, signal.SIGTERM)
+        msg = f"stopped the local Prefect server (pid {pid}) at {state.get('url')}"
+    except ProcessLookupError:
+        msg = f"the local Prefect server (pid {pid}) had already stopped"
+    _state_path().unlink(missing_ok=True)
+    return msg
