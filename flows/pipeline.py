@@ -391,9 +391,10 @@ async def run_source(
 
     result = SourceResult(source_key=source.key, run_id=run_id)
     started = time.perf_counter()
-    store = res.store
-    await asyncio.to_thread(store.start_run, run_id, source.key, started_at=_now())
+    leftover: list[FetchLogEntry] = []
     try:
+        store = res.store
+        await asyncio.to_thread(lambda: store.start_run(source_key=source.key, run_id=run_id, started_at=_now()))
         async with open_client(
             source,
             res.settings,
@@ -403,7 +404,7 @@ async def run_source(
         ) as client:
             # ``client.log`` collects one entry per request; the producer drains it per batch
             # so the fetch log goes to the store with its batch and never accumulates.
-            fetch_log = client.log
+            fetch_log = leftover = client.log
             t0 = time.perf_counter()
             candidates = await stages.discover(source, client)
             result.stage_seconds["discover"] += time.perf_counter() - t0
@@ -416,11 +417,36 @@ async def run_source(
         result.error = _reason(exc)
         res.progress(source.key, "failed", result.error)
     result.seconds = time.perf_counter() - started
-    await asyncio.to_thread(
-        store.finish_run, run_id, source.key, result.state.upper(), run_counts(result), finished_at=_now()
-    )
+    await _close_run(res, source.key, run_id, result, leftover)
     res.progress(source.key, "finished", result)
     return result
+
+
+async def _close_run(
+    res: CrawlResources, source_key: str, run_id: str, result: SourceResult, leftover: list[FetchLogEntry]
+) -> None:
+    """Write the requests no batch carried (list pages of a source that failed or found
+    nothing) and close the ``crawl_runs`` row. A database that is down here fails this
+    source with the reason; it never escapes into the other sources' results."""
+    try:
+        if leftover:
+            async with res.db_lock:
+                await asyncio.to_thread(write_batch, res.store, source_key, run_id, [], [], list(leftover))
+            leftover.clear()
+        # keywords: the store's positional order is not part of its contract
+        await asyncio.to_thread(
+            lambda: res.store.finish_run(
+                source_key=source_key,
+                run_id=run_id,
+                state=result.state.upper(),
+                counts=run_counts(result),
+                finished_at=_now(),
+            )
+        )
+    except Exception as exc:
+        note = f"recording the run failed: {_reason(exc)}"
+        result.state = "failed"
+        result.error = f"{result.error}; {note}" if result.error else note
 
 
 def run_counts(result: SourceResult) -> Any:
