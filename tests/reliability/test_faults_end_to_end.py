@@ -16,7 +16,7 @@ from reliability_helpers import crawl, expected_reports, rows, stored_stats, wri
 
 from portalsim import Simulator
 
-pytestmark = [pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.timeout(90), pytest.mark.xdist_group(name="reliability-faults")]
 
 FAULTS = {
     # transient: every URL gets through by its 3rd attempt (the client makes 4)
@@ -95,15 +95,11 @@ def test_a_failed_source_stops_no_other(crawled: dict[str, Any]) -> None:
     assert not rows(db, "SELECT 1 FROM reports WHERE source_key = 'site2'")
 
 
-@pytest.mark.xfail(reason="flows.pipeline.run_source calls Store.start_run/finish_run(run_id, source_key): "
-                          "arguments swapped, crawl_runs.source_key holds the run id", strict=False)
 def test_crawl_runs_name_each_source_and_its_state(crawled: dict[str, Any]) -> None:
     runs = dict(rows(crawled["db"], "SELECT source_key, state FROM crawl_runs"))
     assert runs == {"site0": "COMPLETED", "site1": "COMPLETED", "site2": "FAILED", "site3": "COMPLETED"}
 
 
-@pytest.mark.xfail(reason="flows.pipeline.run_source drops client.log when discovery raises: the refused "
-                          "list page of a failed source never reaches fetch_log", strict=False)
 def test_a_failed_source_has_its_reason_in_the_fetch_log(crawled: dict[str, Any]) -> None:
     """The refused list page is in the database with its reason, not only in a log line."""
     why = rows(crawled["db"], "SELECT url, error_kind, error_reason FROM fetch_log "

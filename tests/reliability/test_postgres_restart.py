@@ -33,7 +33,7 @@ from reliability_helpers import (
 
 from portalsim import Simulator
 
-pytestmark = [pytest.mark.postgres, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(150), pytest.mark.xdist_group(name="reliability-pg-restart")]
 
 
 @pytest.fixture(scope="module")
@@ -118,9 +118,6 @@ def test_rerun_after_restart_converges_to_the_full_result(restarted: dict[str, A
     assert rows(db, "SELECT url FROM reports GROUP BY source_key, url HAVING COUNT(*) > 1") == []
 
 
-@pytest.mark.xfail(reason="flows.pipeline.run_source calls store.finish_run outside its try: when the database "
-                          "is still down the exception escapes run_source and takes every other source's "
-                          "result down with a traceback", strict=False)
 def test_interrupted_run_completes_or_fails_cleanly(restarted: dict[str, Any]) -> None:
     code, out = restarted["first"]
     assert code in (0, 1) and "Traceback" not in out, out
