@@ -1,18 +1,19 @@
 """PostgreSQL restarted in the middle of a crawl: the run ends (completed after reconnecting,
 or failed with a reason), never hangs, and a rerun converges to the full result.
 
-Runs only when a restartable server is configured: ``GOVREPORTS_TEST_PG_URL`` and
-``GOVREPORTS_TEST_PG_CTL`` (the command taking ``restart``, e.g. ``bash scripts/pg-test-server``).
-The crawl writes into a database of its own, created and dropped here, so other tests'
-data is never touched; the server is restarted (``-w``: back up before the call returns)
-and checked to answer before the test ends, so it is never left stopped.
+Runs where PostgreSQL is configured for the tests (``GOVREPORTS_TEST_PG_URL``), but on a
+private server that ``scripts/pg-test-server`` starts on a free port with its own data
+directory, so restarting it cannot cut other tests' connections. The server is restarted
+(``-w``: back up before the call returns), checked to answer, and stopped at the end.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
+import shutil
+import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -36,26 +37,55 @@ from portalsim import Simulator
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(150), pytest.mark.xdist_group(name="reliability-pg-restart")]
 
 
-@pytest.fixture(scope="module")
-def pg_ctl(pg_url: str) -> list[str]:
-    cmd = os.environ.get("GOVREPORTS_TEST_PG_CTL")
-    if not cmd:
-        pytest.skip("PostgreSQL restart test skipped: set GOVREPORTS_TEST_PG_CTL (e.g. 'bash scripts/pg-test-server')")
-    return shlex.split(cmd)
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
-def own_db(pg_url: str) -> Iterator[str]:
-    """A fresh database on the test server, dropped afterwards."""
+def private_pg(pg_url: str) -> Iterator[tuple[str, list[str]]]:
+    """A PostgreSQL server of this test's own (own port, own data directory).
+
+    Restarting the shared test server would cut the connections of tests running on the
+    other xdist worker; a private server makes the restart hurt nobody else. It needs the
+    same binaries as the shared server (``pg_url`` is configured, so they are installed).
+    """
+    del pg_url
+    # Not under pytest's tmp dir: that is private to root, and the server runs as `postgres`.
+    parent = tempfile.mkdtemp(prefix="govreports-pg-restart-")
+    os.chmod(parent, 0o755)
+    ctl = ["env", f"PGPORT_TEST={_free_port()}", f"PGDATA_TEST={parent}/data",
+           "bash", str(ROOT / "scripts" / "pg-test-server")]
+    started = subprocess.run([*ctl, "start"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    if started.returncode != 0:
+        pytest.fail(f"could not start a private PostgreSQL: {started.stderr}")
+    url = started.stdout.strip().splitlines()[-1]
+    try:
+        yield url, ctl
+    finally:
+        subprocess.run([*ctl, "stop"], cwd=ROOT, capture_output=True, timeout=60)
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def pg_ctl(private_pg: tuple[str, list[str]]) -> list[str]:
+    return private_pg[1]
+
+
+@pytest.fixture(scope="module")
+def own_db(private_pg: tuple[str, list[str]]) -> Iterator[str]:
+    """A fresh database on the private server, dropped afterwards."""
+    server_url = private_pg[0]
     name = f"rel_restart_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    url = sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
     try:
         yield url
     finally:
-        _wait_up(pg_url)
+        _wait_up(server_url)
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
