@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from flows.parsing import ParseJob, ParseOutcome
     from scrapers.catalog import Source
     from scrapers.http import SourceClient
-    from scrapers.model import Candidate, FetchedReport, FetchLogEntry, Validators
+    from scrapers.model import Candidate, FetchedReport, Validators
 
 __all__ = ["SourceCrawlFailed", "TaskStages", "crawl_all", "crawl_source", "crawl_summary_tables", "progress_hook"]
 
@@ -73,9 +73,14 @@ async def discover_task(source: Source, client: SourceClient) -> list[Candidate]
 
 @task(name="fetch-batch", **_TASK)  # type: ignore[call-overload]
 async def fetch_task(
-    source: Source, client: SourceClient, batch: Sequence[Candidate], validators: Mapping[str, Validators]
+    res: CrawlResources,
+    source: Source,
+    client: SourceClient,
+    batch: Sequence[Candidate],
+    validators: Mapping[str, Validators],
+    run_id: str,
 ) -> list[FetchedReport]:
-    return await fetch_batch(source, client, batch, validators)
+    return await fetch_batch(res, source, client, batch, validators, run_id)
 
 
 @task(name="parse-batch", **_TASK)  # type: ignore[call-overload]
@@ -84,15 +89,8 @@ async def parse_task(res: CrawlResources, jobs: Sequence[ParseJob]) -> list[Pars
 
 
 @task(name="upsert-batch", **_TASK)  # type: ignore[call-overload]
-async def upsert_task(
-    res: CrawlResources,
-    source_key: str,
-    run_id: str,
-    fetched: Sequence[FetchedReport],
-    parsed: Sequence[ParseOutcome],
-    fetch_log: Sequence[FetchLogEntry],
-) -> dict[str, int]:
-    return await store_batch(res, source_key, run_id, fetched, parsed, fetch_log)
+async def upsert_task(res: CrawlResources, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
+    return await store_batch(res, source_key, parsed)
 
 
 class TaskStages:
@@ -103,25 +101,23 @@ class TaskStages:
         return await discover_task(quote(source), quote(client))  # type: ignore[no-any-return]
 
     async def fetch(
-        self, source: Source, client: SourceClient, batch: Sequence[Candidate], validators: Mapping[str, Validators]
+        self,
+        res: CrawlResources,
+        source: Source,
+        client: SourceClient,
+        batch: Sequence[Candidate],
+        validators: Mapping[str, Validators],
+        run_id: str,
     ) -> list[FetchedReport]:
-        return await fetch_task(quote(source), quote(client), quote(batch), quote(validators))  # type: ignore[no-any-return]
+        return await fetch_task(  # type: ignore[no-any-return]
+            quote(res), quote(source), quote(client), quote(batch), quote(validators), run_id
+        )
 
     async def parse(self, res: CrawlResources, jobs: Sequence[ParseJob]) -> list[ParseOutcome]:
         return await parse_task(quote(res), quote(jobs))  # type: ignore[no-any-return]
 
-    async def upsert(
-        self,
-        res: CrawlResources,
-        source_key: str,
-        run_id: str,
-        fetched: Sequence[FetchedReport],
-        parsed: Sequence[ParseOutcome],
-        fetch_log: Sequence[FetchLogEntry],
-    ) -> dict[str, int]:
-        return await upsert_task(  # type: ignore[no-any-return]
-            quote(res), source_key, run_id, quote(fetched), quote(parsed), quote(fetch_log)
-        )
+    async def upsert(self, res: CrawlResources, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
+        return await upsert_task(quote(res), source_key, quote(parsed))  # type: ignore[no-any-return]
 
 
 TASKS = TaskStages()

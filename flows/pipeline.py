@@ -160,12 +160,27 @@ async def discover_source(source: Source, client: SourceClient) -> list[Candidat
 
 
 async def fetch_batch(
-    source: Source, client: SourceClient, candidates: Sequence[Candidate], validators: Mapping[str, Validators]
+    res: CrawlResources,
+    source: Source,
+    client: SourceClient,
+    candidates: Sequence[Candidate],
+    validators: Mapping[str, Validators],
+    run_id: str,
 ) -> list[FetchedReport]:
-    """Fetch one batch concurrently with conditional requests; the client keeps per-host politeness."""
+    """Fetch one batch concurrently with conditional requests (the client keeps per-host
+    politeness), then record what was fetched: validators and the fetch log.
+
+    Recording right after fetching (before parsing) is what lets a run that dies later be
+    finished without refetching: the retry gets 304s and parses those bytes from the archive.
+    """
     from scrapers import fetch_report
 
-    return list(await asyncio.gather(*(fetch_report(client, c, validators) for c in candidates)))
+    fetched = list(await asyncio.gather(*(fetch_report(client, c, validators) for c in candidates)))
+    log = client.log[:]
+    client.log.clear()
+    async with res.db_lock:
+        await asyncio.to_thread(record_fetches, res.store, source.key, run_id, fetched, log)
+    return fetched
 
 
 def plan_parse(
@@ -235,32 +250,14 @@ async def parse_jobs(res: CrawlResources, jobs: Sequence[ParseJob]) -> list[Pars
     return list(await asyncio.gather(*(loop.run_in_executor(pool, parse_job, j) for j in jobs)))
 
 
-async def store_batch(
-    res: CrawlResources,
-    source_key: str,
-    run_id: str,
-    fetched: Sequence[FetchedReport],
-    parsed: Sequence[ParseOutcome],
-    fetch_log: Sequence[FetchLogEntry],
-) -> dict[str, int]:
-    """Write one batch: reports first, then documents (validators), then the fetch log.
-
-    Reports go first so that a stored validator implies its report was stored (or its
-    parse failed): a crash between the two makes the next run refetch, never skip.
-    """
+async def store_batch(res: CrawlResources, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
+    """Upsert one batch of parsed reports in one transaction; an unchanged report writes nothing."""
     async with res.db_lock:
-        return await asyncio.to_thread(write_batch, res.store, source_key, run_id, fetched, parsed, fetch_log)
+        return await asyncio.to_thread(write_reports, res.store, source_key, parsed)
 
 
-def write_batch(
-    store: Store,
-    source_key: str,
-    run_id: str,
-    fetched: Sequence[FetchedReport],
-    parsed: Sequence[ParseOutcome],
-    fetch_log: Sequence[FetchLogEntry],
-) -> dict[str, int]:
-    from storage.api import DocumentItem, FetchEntry, ReportItem
+def write_reports(store: Store, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
+    from storage.api import ReportItem
 
     now = _now()
     items = [
@@ -276,7 +273,23 @@ def write_batch(
         for p in parsed
         if p.record is not None
     ]
-    counts = store.upsert_reports(items) if items else None
+    if not items:
+        return {"new": 0, "changed": 0, "unchanged": 0, "refreshed": 0}
+    c = store.upsert_reports(items)
+    return {"new": c.new, "changed": c.changed, "unchanged": c.unchanged, "refreshed": c.refreshed}
+
+
+def record_fetches(
+    store: Store,
+    source_key: str,
+    run_id: str,
+    fetched: Sequence[FetchedReport],
+    fetch_log: Sequence[FetchLogEntry],
+) -> None:
+    """Documents (validators, errors) and the fetch log of one batch."""
+    from storage.api import DocumentItem, FetchEntry
+
+    now = _now()
     docs: list[DocumentItem] = []
     for fr in fetched:
         for d in (fr.page, fr.attachment):
@@ -316,9 +329,6 @@ def write_batch(
         )
         for e in fetch_log
     )
-    if counts is None:
-        return {"new": 0, "changed": 0, "unchanged": 0, "refreshed": 0}
-    return {"new": counts.new, "changed": counts.changed, "unchanged": counts.unchanged, "refreshed": counts.refreshed}
 
 
 # --------------------------------------------------------------------------- stage runners
@@ -330,20 +340,18 @@ class Stages(Protocol):
     async def discover(self, source: Source, client: SourceClient) -> list[Candidate]: ...
 
     async def fetch(
-        self, source: Source, client: SourceClient, batch: Sequence[Candidate], validators: Mapping[str, Validators]
+        self,
+        res: CrawlResources,
+        source: Source,
+        client: SourceClient,
+        batch: Sequence[Candidate],
+        validators: Mapping[str, Validators],
+        run_id: str,
     ) -> list[FetchedReport]: ...
 
     async def parse(self, res: CrawlResources, jobs: Sequence[ParseJob]) -> list[ParseOutcome]: ...
 
-    async def upsert(
-        self,
-        res: CrawlResources,
-        source_key: str,
-        run_id: str,
-        fetched: Sequence[FetchedReport],
-        parsed: Sequence[ParseOutcome],
-        fetch_log: Sequence[FetchLogEntry],
-    ) -> dict[str, int]: ...
+    async def upsert(self, res: CrawlResources, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]: ...
 
 
 class PlainStages:
@@ -353,23 +361,21 @@ class PlainStages:
         return await discover_source(source, client)
 
     async def fetch(
-        self, source: Source, client: SourceClient, batch: Sequence[Candidate], validators: Mapping[str, Validators]
+        self,
+        res: CrawlResources,
+        source: Source,
+        client: SourceClient,
+        batch: Sequence[Candidate],
+        validators: Mapping[str, Validators],
+        run_id: str,
     ) -> list[FetchedReport]:
-        return await fetch_batch(source, client, batch, validators)
+        return await fetch_batch(res, source, client, batch, validators, run_id)
 
     async def parse(self, res: CrawlResources, jobs: Sequence[ParseJob]) -> list[ParseOutcome]:
         return await parse_jobs(res, jobs)
 
-    async def upsert(
-        self,
-        res: CrawlResources,
-        source_key: str,
-        run_id: str,
-        fetched: Sequence[FetchedReport],
-        parsed: Sequence[ParseOutcome],
-        fetch_log: Sequence[FetchLogEntry],
-    ) -> dict[str, int]:
-        return await store_batch(res, source_key, run_id, fetched, parsed, fetch_log)
+    async def upsert(self, res: CrawlResources, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
+        return await store_batch(res, source_key, parsed)
 
 
 PLAIN = PlainStages()
@@ -402,16 +408,22 @@ async def run_source(
             archive=None,
             politeness=res.politeness,
         ) as client:
-            # ``client.log`` collects one entry per request; the producer drains it per batch
-            # so the fetch log goes to the store with its batch and never accumulates.
-            fetch_log = leftover = client.log
+            # ``client.log`` collects one entry per request; each fetched batch drains it into
+            # the store, so it never accumulates. What is left at the end is written by _close_run.
+            leftover = client.log
             t0 = time.perf_counter()
             candidates = await stages.discover(source, client)
             result.stage_seconds["discover"] += time.perf_counter() - t0
             result.discovered = len(candidates)
             res.progress(source.key, "discovered", len(candidates))
             validators, done = await asyncio.to_thread(source_state, res, source.key)
-            await _run_batches(source, res, stages, client, candidates, result, fetch_log, run_id, validators, done)
+            # A page whose report is not stored yet is fetched in full: if it is a stub, only
+            # its body names the attachment, and a 304 would leave us parsing the stub. The
+            # attachment itself keeps its validators (304, then parsed from the archive).
+            for cand in candidates:
+                if cand.url not in done:
+                    validators.pop(cand.url, None)
+            await _run_batches(source, res, stages, client, candidates, result, run_id, validators, done)
     except Exception as exc:  # a source-level failure fails this source only
         result.state = "failed"
         result.error = _reason(exc)
@@ -431,7 +443,7 @@ async def _close_run(
     try:
         if leftover:
             async with res.db_lock:
-                await asyncio.to_thread(write_batch, res.store, source_key, run_id, [], [], list(leftover))
+                await asyncio.to_thread(record_fetches, res.store, source_key, run_id, [], list(leftover))
             leftover.clear()
         # keywords: the store's positional order is not part of its contract
         await asyncio.to_thread(
@@ -476,30 +488,26 @@ async def _run_batches(
     client: SourceClient,
     candidates: list[Candidate],
     result: SourceResult,
-    fetch_log: list[FetchLogEntry],
     run_id: str,
     validators: Mapping[str, Validators],
     done: set[str],
 ) -> None:
-    queue: asyncio.Queue[tuple[list[FetchedReport], list[Any]] | None] = asyncio.Queue(maxsize=PREFETCH)
+    queue: asyncio.Queue[list[FetchedReport] | None] = asyncio.Queue(maxsize=PREFETCH)
     size = max(1, res.batch_size)
 
     async def producer() -> None:
         try:
             for i in range(0, len(candidates), size):
                 t0 = time.perf_counter()
-                fetched = await stages.fetch(source, client, candidates[i : i + size], validators)
+                fetched = await stages.fetch(res, source, client, candidates[i : i + size], validators, run_id)
                 result.stage_seconds["fetch"] += time.perf_counter() - t0
-                log = fetch_log[:]
-                fetch_log.clear()
-                await queue.put((fetched, log))
+                await queue.put(fetched)
         finally:
             await queue.put(None)
 
     prod = asyncio.create_task(producer())
     try:
-        while (item := await queue.get()) is not None:
-            fetched, log = item
+        while (fetched := await queue.get()) is not None:
             _count_fetch(result, fetched)
             jobs = plan_parse(res, source.key, fetched, done)
             parsed = await stages.parse(res, jobs)
@@ -518,7 +526,7 @@ async def _run_batches(
             job_urls = {j.url for j in jobs}
             result.from_archive += sum(1 for fr in fetched if fr.outcome == "unchanged" and fr.candidate.url in job_urls)
             t0 = time.perf_counter()
-            counts = await stages.upsert(res, source.key, run_id, fetched, ok, log)
+            counts = await stages.upsert(res, source.key, ok)
             result.stage_seconds["upsert"] += time.perf_counter() - t0
             result.rows_written += counts.get("new", 0) + counts.get("changed", 0) + counts.get("refreshed", 0)
             res.progress(source.key, "done", len(fetched))

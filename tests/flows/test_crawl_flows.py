@@ -1,0 +1,151 @@
+"""The real ``crawl_all`` through Prefect against the simulator, into a real SQLite file,
+checked against the simulator's ground truth; a failing source fails only its own run;
+a recrawl writes nothing; a crawl that died mid-way is finished without refetching."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+def rows(db: str, sql: str) -> list[Any]:
+    engine = sa.create_engine(db, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(sa.text(sql)))
+    finally:
+        engine.dispose()
+
+
+def expected(truth: Sequence[Any], site: str) -> dict[str, Any]:
+    return {t.page_url: t for t in truth if t.site == site and t.is_report and t.fault is None}
+
+
+def api_post(path: str, body: dict[str, Any]) -> Any:
+    """The Prefect REST API directly (the 3.8 client sends nulls this server's filters reject)."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    resp = httpx.post(f"{PREFECT_API_URL.value()}{path}", json=body, timeout=10)
+    resp.raise_for_status()
+    return resp.json()
+
+
+async def _flow_runs(name: str) -> list[Any]:
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    async with get_client() as client:
+        flow_filter = FlowFilter(name=FlowFilterName(any_=[name]))
+        return list(await client.read_flow_runs(flow_filter=flow_filter, sort=FlowRunSort.ID_DESC, limit=100))
+
+
+def test_crawl_all_matches_ground_truth_and_isolates_the_failing_source(crawl_env: dict[str, Any]) -> None:
+    from flows.crawl import crawl_all
+
+    sim, db = crawl_env["sim"], crawl_env["db"]
+    truth = sim.ground_truth(crawl_env["port"])
+
+    state = asyncio.run(crawl_all(politeness=False, batch_size=5, return_state=True))  # type: ignore[call-overload]
+    assert state.is_completed(), state.message
+    assert state.message.startswith("1 of 4 sources failed"), state.message
+
+    # every report of the reachable sites is stored, with the year and numbers the simulator printed
+    for site in ("site0", "site1", "site2"):
+        want = expected(truth, site)
+        stored = {r.url: r for r in rows(db, f"SELECT url, year FROM reports WHERE source_key = '{site}'")}
+        assert set(stored) == set(want), site
+        assert all(stored[u].year == t.year for u, t in want.items())
+    assert rows(db, "SELECT COUNT(*) FROM reports WHERE source_key = 'site3'")[0][0] == 0
+
+    # Prefect's view: one crawl-source run per source, the blocked one Failed, the others Completed
+    subruns = asyncio.run(_flow_runs("crawl-source"))
+    by_state: dict[str, int] = {}
+    for fr in subruns:
+        by_state[fr.state_type.value] = by_state.get(fr.state_type.value, 0) + 1
+    assert by_state == {"COMPLETED": 3, "FAILED": 1}, by_state
+    # crawl_runs is keyed by the Prefect flow-run id of each subflow
+    runs = dict(rows(db, "SELECT source_key, run_id FROM crawl_runs"))
+    assert set(runs.values()) == {str(fr.id) for fr in subruns}
+    states = dict(rows(db, "SELECT source_key, state FROM crawl_runs"))
+    assert states == {"site0": "COMPLETED", "site1": "COMPLETED", "site2": "COMPLETED", "site3": "FAILED"}
+
+    # the failure is explained: in the parent's data, the markdown artifact and the fetch log
+    data = state.result()
+    site3 = next(s for s in data["sources"] if s["source_key"] == "site3")
+    assert site3["state"] == "failed" and "blocked" in site3["error"]
+    assert rows(db, "SELECT COUNT(*) FROM fetch_log WHERE source_key = 'site3' AND error_kind = 'blocked'")[0][0] >= 1
+
+    arts = {a["key"]: a for a in api_post("/artifacts/filter", {
+        "artifacts": {"key": {"any_": ["crawl-all-summary", "crawl-all-failures"]}}, "limit": 10, "offset": 0,
+    })}
+    assert arts["crawl-all-summary"]["type"] == "table"
+    assert "site3" in arts["crawl-all-failures"]["data"] and "blocked" in arts["crawl-all-failures"]["data"]
+
+    # a recrawl of the unchanged web: everything unchanged, no report row written
+    again = asyncio.run(crawl_all(sources=["site0", "site2"], politeness=False, return_state=True))  # type: ignore[call-overload]
+    srcs = again.result()["sources"]
+    assert all(s["rows_written"] == 0 and s["new"] == 0 and s["unchanged"] == s["discovered"] for s in srcs), srcs
+    assert rows(db, "SELECT COUNT(*) FROM report_versions")[0][0] == 0
+
+
+def test_a_run_that_died_after_fetching_is_finished_from_the_archive(crawl_env: dict[str, Any]) -> None:
+    """Kill the write of the second batch; the rerun (as a retry would) gets 304s for what was
+    fetched, parses those bytes from the raw archive, and ends with exactly the expected rows."""
+    from flows.crawl import crawl_source
+    from flows.pipeline import CrawlResources, PlainStages, run_source
+    from govreports.settings import get_settings
+    from scrapers.catalog import load_catalog
+
+    sim, db = crawl_env["sim"], crawl_env["db"]
+    want = expected(sim.ground_truth(crawl_env["port"]), "site0")
+
+    class DiesOnSecondWrite(PlainStages):
+        """The process 'dies' (raises) when it writes batch 2, after fetching it."""
+
+        writes = 0
+
+        async def upsert(self, *args: Any, **kwargs: Any) -> dict[str, int]:
+            self.writes += 1
+            if self.writes == 2:
+                raise ConnectionError("database connection lost")
+            return await super().upsert(*args, **kwargs)
+
+    settings = get_settings()
+    source = load_catalog(settings.sources).get("site0")
+    with CrawlResources(settings, politeness=False, batch_size=4, workers=1) as res:
+        first = asyncio.run(run_source(source, res, run_id="died", stages=DiesOnSecondWrite()))
+    assert first.state == "failed" and "connection lost" in (first.error or "")
+    stored_before = rows(db, "SELECT COUNT(*) FROM reports WHERE source_key = 'site0'")[0][0]
+    assert 0 < stored_before < len(want)
+
+    result = asyncio.run(crawl_source("site0", politeness=False, batch_size=4))
+    assert {u for (u,) in rows(db, "SELECT url FROM reports WHERE source_key = 'site0'")} == set(want)
+    assert rows(db, "SELECT COUNT(*) FROM report_versions")[0][0] == 0
+    # what the dead run had fetched came back 304 and was parsed from the archive
+    assert result["from_archive"] >= 1
+    not_modified = rows(
+        db, f"SELECT COUNT(*) FROM fetch_log WHERE run_id = '{result['run_id']}' AND status = 304"
+    )[0][0]
+    assert not_modified >= stored_before
+
+
+def test_reparse_uses_the_archive_only(crawl_env: dict[str, Any]) -> None:
+    from flows.crawl import crawl_all
+    from flows.maintenance import reparse
+
+    sim = crawl_env["sim"]
+    asyncio.run(crawl_all(sources=["site2"], politeness=False, return_state=True))  # type: ignore[call-overload]
+    requests_before = len(sim.log)
+    state = asyncio.run(reparse(source="site2", return_state=True))  # type: ignore[call-overload]
+    assert len(sim.log) == requests_before  # no network
+    (res,) = state.result()["sources"]
+    want = expected(sim.ground_truth(crawl_env["port"]), "site2")
+    assert res["parsed"] >= len(want) and res["rows_written"] == 0, res
