@@ -1,0 +1,254 @@
+"""End-to-end crawl benchmark: the whole pipeline against the portal simulator, politeness off.
+
+Measured (each crawl in its own process, the simulator in another, so RSS and CPU are
+the crawl's own):
+* reports/s and ms per report by stage (fetch, extract, parse, upsert) of the plain
+  pipeline (``flows.pipeline.run_sources``), for 1,000 and 10,000 reports;
+* the recrawl of the unchanged simulator as a ratio of the first crawl, and rows written;
+* Prefect's share: the same 1,000-report crawl through ``crawl_all`` (a local Prefect
+  server, reused or started once) against the plain pipeline;
+* peak RSS of the crawl process (and of its parse workers);
+* start-up of ``govreports crawl`` to its first HTTP request (as the simulator saw it);
+* the reference a user would otherwise write: Scrapy + trafilatura + SQLite (text only)
+  over the same simulated web, as a ratio of reports/s.
+
+Stage figures are per report and summed over sources crawled concurrently, so they add up
+to more than the wall time; fetch includes waiting on the simulator.
+
+Run alone: ``uv run python -m bench.crawl [--quick]``.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"1k": (20, 50), "10k": (50, 200)}
+QUICK_SIZES = {"200": (8, 25)}
+
+
+def _row(name: str, value: float, unit: str, note: str = "") -> dict[str, Any]:
+    return {"name": name, "value": round(float(value), 3), "unit": unit, "note": note}
+
+
+def _sim_kwargs(sites: int, reports: int) -> dict[str, Any]:
+    # TRS portals (what the Scrapy reference knows how to walk), mixed encodings, no faults
+    return {"sites": sites, "reports_per_site": reports, "seed": 5, "families": ["trs"] * sites, "broken_rate": 0.0}
+
+
+def _serve(q: Any, kwargs: dict[str, Any]) -> None:
+    from portalsim import Simulator
+
+    Simulator(**kwargs).serve_forever(0, q.put)
+
+
+class SimProcess:
+    """The simulator in its own process (its GIL is not the crawl's)."""
+
+    def __init__(self, sites: int, reports: int):
+        self.kwargs = _sim_kwargs(sites, reports)
+        ctx = mp.get_context("spawn")
+        self.q = ctx.Queue()
+        self.proc = ctx.Process(target=_serve, args=(self.q, self.kwargs), daemon=True)
+
+    def __enter__(self) -> SimProcess:
+        from portalsim import Simulator
+
+        self.proc.start()
+        self.port = int(self.q.get(timeout=120))
+        self.sim = Simulator(**self.kwargs)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.join(10)
+
+    def write_catalog(self, path: Path) -> Path:
+        path.write_text(self.sim.catalog_yaml(self.port), encoding="utf-8")
+        return path
+
+    def first_request_since(self, since: float) -> float | None:
+        import httpx
+
+        # the simulator's index host (127.0.0.1) serves the request log of every site
+        url = f"http://127.0.0.1:{self.port}/_sim/log.json?since={since}"
+        entries = httpx.get(url, timeout=30, trust_env=False).json()
+        times = [e["time"] for e in entries if e["host"] != "127.0.0.1"]
+        return min(times) if times else None
+
+
+def _child(mode: str, catalog: str, db: str, archive: str) -> None:
+    """Run one crawl in this process and print its figures as JSON (the parent parses it)."""
+    import asyncio
+    import resource
+
+    os.environ["GOVREPORTS_ARCHIVE"] = archive
+    from flows.pipeline import CrawlResources, run_sources
+    from govreports.settings import get_settings
+    from scrapers.catalog import load_catalog
+
+    settings = get_settings(db=db, sources=catalog)
+    sources = load_catalog(catalog).sources
+    t0 = time.perf_counter()
+    if mode == "plain":
+        with CrawlResources(settings, politeness=False, batch_size=100) as res:
+            results = [r.to_dict() for r in asyncio.run(run_sources(sources, res))]
+    else:
+        from flows.crawl import crawl_all
+
+        async def go() -> Any:
+            return await crawl_all(  # type: ignore[call-overload]
+                sources_file=catalog, db=db, politeness=False, batch_size=100, return_state=True
+            )
+
+        state = asyncio.run(go())
+        results = state.result()["sources"]
+    wall = time.perf_counter() - t0
+    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"wall": wall, "sources": results, "rss_mb": self_rss, "workers_rss_mb": kids_rss}))
+
+
+def _run_child(mode: str, catalog: Path, db: str, archive: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "bench.crawl", "--child", mode, str(catalog), db, str(archive)]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env or os.environ.copy())
+    if out.returncode != 0:
+        raise RuntimeError(f"{mode} crawl failed ({out.returncode}): {out.stderr[-2000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _totals(res: dict[str, Any]) -> dict[str, float]:
+    keys = ("discovered", "new", "changed", "unchanged", "parsed", "rows_written", "failed", "parse_failed")
+    t: dict[str, float] = {k: sum(s[k] for s in res["sources"]) for k in keys}
+    for stage in ("fetch", "extract", "parse", "upsert"):
+        t[stage] = sum(s["stage_seconds"].get(stage, 0.0) for s in res["sources"])
+    return t
+
+
+def _scrapy_child(catalog: str, db: str) -> None:
+    """The reference pipeline: Scrapy walks the TRS list pages, trafilatura extracts the text
+    of each report page, rows go to SQLite. Text only: no structure, no attachments."""
+    import re
+    import sqlite3
+
+    import scrapy
+    import trafilatura
+    import yaml
+    from scrapy.crawler import CrawlerProcess
+
+    starts = [s["start_urls"][0] for s in yaml.safe_load(Path(catalog).read_text(encoding="utf-8"))["sources"]]
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE IF NOT EXISTS pages (url TEXT PRIMARY KEY, title TEXT, text TEXT)")
+    count = {"n": 0}
+
+    class Reports(scrapy.Spider):  # type: ignore[misc]
+        name = "reports"
+        start_urls = starts
+        custom_settings: ClassVar[dict[str, Any]] = {
+            "ROBOTSTXT_OBEY": False, "CONCURRENT_REQUESTS": 64, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+            "DOWNLOAD_DELAY": 0, "LOG_ENABLED": False, "TELNETCONSOLE_ENABLED": False,
+            "COOKIES_ENABLED": False, "RETRY_TIMES": 2, "HTTPCACHE_ENABLED": False,
+        }
+
+        def parse(self, response: Any) -> Any:
+            for href in response.css("a::attr(href)").getall():
+                url = response.urljoin(href)
+                if "/t20" in url or "/t19" in url:
+                    yield scrapy.Request(url, callback=self.report)
+            # TRS paging is announced by a script: createPageHTML(pages, current, "index", "html")
+            m = re.search(r'createPageHTML\((\d+),\s*0,\s*"(\w+)",\s*"(\w+)"', response.text)
+            if m:
+                for i in range(1, int(m.group(1))):
+                    yield scrapy.Request(response.urljoin(f"{m.group(2)}_{i}.{m.group(3)}"), callback=self.parse)
+
+        def report(self, response: Any) -> None:
+            text = trafilatura.extract(response.text) or ""
+            title = response.css("title::text").get() or ""
+            conn.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?)", (response.url, title, text))
+            count["n"] += 1
+
+    t0 = time.perf_counter()
+    process = CrawlerProcess(settings={"LOG_ENABLED": False})
+    process.crawl(Reports)
+    process.start()
+    conn.commit()
+    print(json.dumps({"wall": time.perf_counter() - t0, "reports": count["n"]}))
+
+
+def _startup(sim: SimProcess, catalog: Path, tmp: Path) -> float | None:
+    """Seconds from spawning ``govreports crawl`` to the simulator seeing its first request."""
+    cmd = [sys.executable, "-c", "from govreports.cli import main; main()", "crawl", "--sources", str(catalog), "--source", "site0",
+           "--no-politeness", "--db", f"sqlite:///{tmp / 'startup.db'}"]
+    env = {**os.environ, "GOVREPORTS_ARCHIVE": str(tmp / "raw-startup")}
+    subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300, env=env)  # warm-up: server, imports
+    since = time.time()
+    subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300, env=env)
+    first = sim.first_request_since(since)
+    return None if first is None else first - since
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    import flows  # noqa: F401  (Prefect settings: no phone-home, PREFECT_HOME under data/)
+    from flows.prefect_server import resolve_api
+
+    rows: list[dict[str, Any]] = []
+    api = resolve_api()
+    sizes = QUICK_SIZES if quick else SIZES
+    plain_1k: dict[str, Any] | None = None
+    with tempfile.TemporaryDirectory(prefix="govreports-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        for label, (sites, per_site) in sizes.items():
+            with SimProcess(sites, per_site) as sim:
+                catalog = sim.write_catalog(tmp / f"sources-{label}.yaml")
+                db = f"sqlite:///{tmp / f'plain-{label}.db'}"
+                first = _run_child("plain", catalog, db, tmp / f"raw-{label}")
+                t = _totals(first)
+                n = max(1, t["discovered"])
+                note = f"{sites} sites × {per_site}, plain pipeline, {t['parsed']:.0f} parsed, {t['failed']:.0f} not fetched"
+                rows.append(_row(f"crawl {label}: throughput", n / first["wall"], "reports/s", note))
+                for stage in ("fetch", "extract", "parse", "upsert"):
+                    rows.append(_row(f"crawl {label}: {stage}", 1000 * t[stage] / n, "ms/report", "summed over concurrent sources"))
+                rows.append(_row(f"crawl {label}: peak RSS", first["rss_mb"], "MB", f"crawl process; parse workers {first['workers_rss_mb']:.0f} MB each at most"))
+                again = _run_child("plain", catalog, db, tmp / f"raw-{label}")
+                t2 = _totals(again)
+                rows.append(_row(f"recrawl {label}: speed-up", first["wall"] / again["wall"], "ratio",
+                                 f"first {first['wall']:.1f} s / recrawl {again['wall']:.2f} s; {t2['rows_written']:.0f} rows written, {t2['unchanged']:.0f} unchanged"))
+                if plain_1k is None:
+                    plain_1k = first
+                    pdb = f"sqlite:///{tmp / f'prefect-{label}.db'}"
+                    pref = _run_child("prefect", catalog, pdb, tmp / f"raw-prefect-{label}")
+                    share = (pref["wall"] - first["wall"]) / pref["wall"]
+                    rows.append(_row(f"prefect overhead {label}", 100 * share, "% of wall",
+                                     f"crawl_all {pref['wall']:.2f} s vs plain {first['wall']:.2f} s ({api.how} server)"))
+                    sdb = tmp / f"scrapy-{label}.db"
+                    cmd = [sys.executable, "-m", "bench.crawl", "--scrapy", str(catalog), str(sdb)]
+                    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+                    if out.returncode == 0:
+                        ref = json.loads(out.stdout.strip().splitlines()[-1])
+                        ref_rate = ref["reports"] / ref["wall"]
+                        rows.append(_row(f"scrapy+trafilatura {label}", ref_rate, "reports/s", f"{ref['reports']} pages, text only"))
+                        rows.append(_row(f"govreports vs scrapy {label}", (n / first["wall"]) / ref_rate, "ratio", "reports/s ratio"))
+                    else:
+                        rows.append(_row(f"scrapy+trafilatura {label}", float("nan"), "reports/s", f"failed: {out.stderr[-300:]}"))
+                    start = _startup(sim, catalog, tmp)
+                    if start is not None:
+                        rows.append(_row("govreports crawl start-up", start, "s", f"to first request; Prefect {api.how} server"))
+    return rows
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _child(*sys.argv[2:6])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--scrapy":
+        _scrapy_child(*sys.argv[2:4])
+    else:
+        for r in run(quick="--quick" in sys.argv):
+            print(r)
