@@ -132,6 +132,18 @@ def _settings(sources_file: str | None, db: str | None) -> Any:
     return get_settings(db=db, sources=sources_file)
 
 
+def _shared_limiter(politeness: bool) -> Any:
+    """Runs from a deployment (workers, ``serve``) may share hosts with other processes: hold
+    politeness in Prefect global rate limits. In-process runs keep the local token bucket."""
+    from prefect.runtime import flow_run
+
+    if politeness and flow_run.deployment_id:
+        from flows.politeness import PrefectHostLimiter
+
+        return PrefectHostLimiter()
+    return None
+
+
 def _current_run_id() -> str:
     from prefect.runtime import flow_run
 
@@ -204,8 +216,10 @@ async def crawl_source(
     shared = _resources.get()
     res = shared
     if res is None:
-        res = CrawlResources(_settings(sources_file, db), politeness=politeness, batch_size=batch_size)
-        res.on_progress = progress_hook.get()
+        res = CrawlResources(
+            _settings(sources_file, db), politeness=politeness, batch_size=batch_size,
+            limiter=_shared_limiter(politeness), on_progress=progress_hook.get(),
+        )
     try:
         source = load_catalog(res.settings.sources).get(source_key)
     except KeyError:
@@ -255,7 +269,10 @@ async def crawl_all(
     chosen = catalog.select(sources, tag)
     if not chosen:
         return Completed(message=f"no sources selected (sources={sources}, tag={tag})", data={"sources": []})
-    res = CrawlResources(settings, politeness=politeness, batch_size=batch_size, on_progress=progress_hook.get())
+    res = CrawlResources(
+        settings, politeness=politeness, batch_size=batch_size,
+        limiter=_shared_limiter(politeness), on_progress=progress_hook.get(),
+    )
     results: dict[str, SourceResult] = {}
     tok_res, tok_out = _resources.set(res), _results.set(results)
     started = time.perf_counter()
