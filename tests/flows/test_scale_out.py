@@ -45,27 +45,45 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> No
     raise TimeoutError(f"Prefect server at {url} not healthy after {timeout} s")
 
 
-@pytest.fixture
-def data_db(pg_url: str) -> Iterator[str]:
-    """A fresh data database on the test server (other tests use the same source keys)."""
+@contextlib.contextmanager
+def _fresh_database(pg_url: str, prefix: str) -> Iterator[str]:
+    """A database of this test's own on the test server, dropped afterwards.
+
+    Both the Prefect server's database and the data database are fresh: a Prefect
+    database kept from an earlier run would hold that run's flow runs, and the test
+    counts flow runs.
+    """
     import psycopg
 
-    name = f"govreports_scale_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = pg_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
-    yield pg_url.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    try:
+        yield pg_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def test_two_workers_split_a_crawl_without_duplicate_work(pg_url: str, data_db: str, tmp_path: Path) -> None:
+@pytest.fixture
+def data_db(pg_url: str) -> Iterator[str]:
+    with _fresh_database(pg_url, "govreports_scale") as url:
+        yield url
+
+
+@pytest.fixture
+def prefect_db(pg_url: str) -> Iterator[str]:
+    with _fresh_database(pg_url, "prefect_scale") as url:
+        yield url.replace("+psycopg", "+asyncpg")
+
+
+def test_two_workers_split_a_crawl_without_duplicate_work(data_db: str, prefect_db: str, tmp_path: Path) -> None:
     from portalsim import Simulator
 
     sim = Simulator(sites=4, reports_per_site=6, seed=3, families=["trs", "jsonapi", "trs", "hanweb"])
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
-    prefect_db = pg_url.rsplit("/", 1)[0].replace("+psycopg", "+asyncpg") + "/prefect_test"
     env = {
         **os.environ,
         "PREFECT_HOME": str(tmp_path / "prefect"),
