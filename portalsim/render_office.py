@@ -11,6 +11,7 @@ OLE2 .doc writer is not available in Python.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from typing import Any
@@ -90,7 +91,9 @@ def render_pdf(doc: ReportDoc) -> bytes:
 
     font = _font()
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1)
+    # invariant: the same report renders to the same bytes (no creation date, no random ID),
+    # so a recrawl sees an unchanged sha256 even for documents it refetches in full.
+    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1, invariant=1)
     c.setTitle(doc.title)
     c.setAuthor(doc.agency)
     width, height = A4
@@ -226,9 +229,31 @@ def render_docx(doc: ReportDoc) -> bytes:
             continue
         assert isinstance(b, Table)
         _add_table(d, b)
-    buf = io.BytesIO()
-    d.save(buf)
-    return buf.getvalue()
+    return docx_bytes(d)
+
+
+def docx_bytes(d: Any) -> bytes:
+    """Save a python-docx Document reproducibly.
+
+    python-docx stamps each zip entry with the current time; a portal serving the same
+    file twice serves the same bytes, so entries get a fixed timestamp (and the core
+    properties fixed dates). A recrawl then sees an unchanged sha256.
+    """
+    import zipfile
+
+    fixed = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    d.core_properties.created = d.core_properties.modified = fixed
+    d.core_properties.last_printed = fixed
+    raw = io.BytesIO()
+    d.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            stable = zipfile.ZipInfo(info.filename, date_time=(2020, 1, 1, 0, 0, 0))
+            stable.compress_type = zipfile.ZIP_DEFLATED
+            stable.external_attr = info.external_attr
+            dst.writestr(stable, src.read(info.filename))
+    return out.getvalue()
 
 
 def render_doc(doc: ReportDoc, body_html: str) -> bytes:

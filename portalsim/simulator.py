@@ -24,7 +24,7 @@ from portalsim.document import ReportDoc
 from portalsim.faults import FaultSpec, parse_faults
 from portalsim.rand import unit
 from portalsim.render_html import detail_page, page_shell, report_body_html
-from portalsim.render_office import render_doc, render_docx, render_pdf
+from portalsim.render_office import docx_bytes, render_doc, render_docx, render_pdf
 from portalsim.resources import LRU, Resource, gzip_bomb
 from portalsim.sites import GENERIC_ROOT, TRS_ROOT, Item, Site, plan_site
 from portalsim.truth import TruthReport
@@ -524,8 +524,6 @@ def _ctype(site: Site) -> str:
 
 
 def _form_docx(title: str) -> bytes:
-    import io
-
     import docx
 
     d = docx.Document()
@@ -533,6 +531,4 @@ def _form_docx(title: str) -> bytes:
     t = d.add_table(rows=4, cols=2)
     for r, label in enumerate(("申请人姓名", "联系电话", "所需信息内容描述", "获取信息方式")):
         t.cell(r, 0).text = label
-    buf = io.BytesIO()
-    d.save(buf)
-    return buf.getvalue()
+    return docx_bytes(d)

@@ -93,3 +93,21 @@ def test_parser_reads_back_generated_reports(fmt: str) -> None:
                 problems.append((fmt, kind, t.page_url, rec.year, rec.format, diffs[:5], failed, t.failing_checks))
     unexpected = [p for p in problems if (p[0], p[1]) not in _KNOWN]
     assert not unexpected, unexpected
+
+
+@pytest.mark.parametrize("kind", ["pdf", "docx"])
+def test_documents_render_to_the_same_bytes_at_any_time(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real portal serves the same file twice as the same bytes; so must the simulator,
+    or a recrawl sees a "changed" report where nothing changed (reportlab and python-docx
+    both stamp the current time unless told not to)."""
+    from portalsim.render_office import render_docx, render_pdf
+
+    sim = Simulator(sites=1, reports_per_site=3, seed=7)
+    site = sim.site(0)
+    item = next(it for it in site.items if it.is_report)
+    doc = sim.report_doc(site, item)
+    render = render_pdf if kind == "pdf" else render_docx
+    first = render(doc)
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 86_400 * 400)
+    assert render(doc) == first
