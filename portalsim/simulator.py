@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from portalsim import lists
@@ -28,6 +28,9 @@ from portalsim.render_office import docx_bytes, render_doc, render_docx, render_
 from portalsim.resources import LRU, Resource, gzip_bomb
 from portalsim.sites import GENERIC_ROOT, TRS_ROOT, Item, Site, plan_site
 from portalsim.truth import TruthReport
+
+if TYPE_CHECKING:
+    from portalsim.prerender import PrerenderStats
 
 __all__ = ["Simulator"]
 
@@ -220,6 +223,21 @@ class Simulator:
                 self._resources.put(key, res)
         assert isinstance(res, Resource)
         return res
+
+    def reserve_cache(self, resources: int) -> None:
+        """Let the resource cache hold at least ``resources`` more entries than its default."""
+        self._resources.size = max(self._resources.size, resources + 4096)
+
+    def cache_resource(self, index: int, path: str, query: str, res: Resource) -> None:
+        """Store a resource rendered elsewhere (``portalsim.prerender``) under its GET key."""
+        self._resources.put((index, path + ("?" + query if query else "")), res)
+
+    def prerender(self, workers: int | None = None) -> PrerenderStats:
+        """Render every page and attachment now, in ``workers`` processes (default: all
+        cores), so serving costs a cache lookup; see ``portalsim.prerender``."""
+        from portalsim.prerender import prerender
+
+        return prerender(self, workers)
 
     def _build(self, site: Site, path: str, query: str, form: dict[str, str]) -> Resource:
         params = dict(parse_qsl(query))

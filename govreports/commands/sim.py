@@ -43,9 +43,18 @@ def serve_cmd(
     faults: str | None = _FAULTS,
     preset: str | None = _PRESET,
     catalog: Path = typer.Option(Path("data/sim/catalog.yaml"), "--catalog", help="where to write the sources catalog"),
+    prerender: bool = typer.Option(
+        False, "--prerender", help="render every page and PDF/DOCX up front (all cores) before serving: benchmarks"
+    ),
 ) -> None:
     """Serve simulated portals on 127.0.0.2… until SIGINT/SIGTERM; write a catalog for them."""
     sim = _build(sites, reports_per_site, seed, faults, preset)
+    if prerender:
+        stats = sim.prerender()
+        typer.echo(
+            f"prerendered {stats.resources} URLs ({stats.bytes / 1e6:.1f} MB) in {stats.seconds:.1f} s "
+            f"with {stats.workers} processes"
+        )
 
     def ready(bound: int) -> None:
         catalog.parent.mkdir(parents=True, exist_ok=True)
