@@ -44,28 +44,76 @@ def _sim_kwargs(sites: int, reports: int) -> dict[str, Any]:
     return {"sites": sites, "reports_per_site": reports, "seed": 5, "families": ["trs"] * sites, "broken_rate": 0.0}
 
 
-def _serve(q: Any, kwargs: dict[str, Any]) -> None:
+def _serve(q: Any, kwargs: dict[str, Any], prerender: bool) -> None:
     from portalsim import Simulator
 
-    Simulator(**kwargs).serve_forever(0, q.put)
+    sim = Simulator(**kwargs)
+    stats = sim.prerender() if prerender else None
+    sim.serve_forever(0, lambda port: q.put((port, stats)))
 
 
 class SimProcess:
-    """The simulator in its own process (its GIL is not the crawl's)."""
+    """The simulator in its own process (its GIL is not the crawl's), with every page and
+    attachment rendered before it serves (``prerender``, on every core), so a timed crawl
+    costs the simulator a cache lookup per request and measures the crawler."""
 
-    def __init__(self, sites: int, reports: int):
+    def __init__(self, sites: int, reports: int, prerender: bool = True):
         self.kwargs = _sim_kwargs(sites, reports)
         ctx = mp.get_context("spawn")
         self.q = ctx.Queue()
-        self.proc = ctx.Process(target=_serve, args=(self.q, self.kwargs), daemon=True)
+        # not a daemon: it starts its own render pool; __exit__ always terminates it
+        self.proc = ctx.Process(target=_serve, args=(self.q, self.kwargs, prerender), daemon=False)
 
     def __enter__(self) -> SimProcess:
         from portalsim import Simulator
 
         self.proc.start()
-        self.port = int(self.q.get(timeout=120))
+        try:
+            port, self.prerendered = self.q.get(timeout=600)
+        except BaseException:
+            self.__exit__()
+            raise
+        self.port = int(port)
         self.sim = Simulator(**self.kwargs)
         return self
+
+    def urls(self) -> list[str]:
+        """Every URL a crawl of this web requests besides paged lists: start pages, report
+        pages, attachments."""
+        out: list[str] = []
+        for s in self.sim.sites():
+            base = self.sim.base_url(s.index, self.port)
+            out.append(base + s.start_path())
+            for it in s.items:
+                if it.trap is None:
+                    out.append(base + it.path)
+                    if it.attachment:
+                        out.append(base + it.attachment)
+        return out
+
+    def warm(self) -> tuple[int, float]:
+        """One untimed-for-the-crawl pass over every URL (64 connections, gzip), which also
+        measures the simulator's own throughput on warmed content: (requests, seconds)."""
+        import asyncio
+
+        import aiohttp
+
+        urls = self.urls()
+
+        async def go() -> float:
+            conn = aiohttp.TCPConnector(limit=64, limit_per_host=16)
+            async with aiohttp.ClientSession(connector=conn, auto_decompress=False) as session:
+                sem = asyncio.Semaphore(64)
+
+                async def one(url: str) -> None:
+                    async with sem, session.get(url, headers={"Accept-Encoding": "gzip"}) as r:
+                        await r.read()
+
+                t0 = time.perf_counter()
+                await asyncio.gather(*(one(u) for u in urls))
+                return time.perf_counter() - t0
+
+        return len(urls), asyncio.run(go())
 
     def __exit__(self, *exc: object) -> None:
         self.proc.terminate()
@@ -195,6 +243,71 @@ def _startup(sim: SimProcess, catalog: Path, tmp: Path) -> float | None:
     return None if first is None else first - since
 
 
+def _median(xs: list[float]) -> float:
+    import statistics
+
+    return float(statistics.median(xs))
+
+
+def _scrapy(catalog: Path, db: Path) -> dict[str, Any] | str:
+    cmd = [sys.executable, "-m", "bench.crawl", "--scrapy", str(catalog), str(db)]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    if out.returncode != 0:
+        return out.stderr[-300:]
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _compare_1k(label: str, sim: SimProcess, catalog: Path, tmp: Path, rounds: int, rows: list[dict[str, Any]]) -> None:
+    """Plain vs Prefect vs Scrapy on one warmed simulator, each run with a fresh database and
+    archive, the order alternated each round (plain first, then Prefect first, …), medians
+    reported. Each plain first crawl is followed by its recrawl (same database)."""
+    from flows.prefect_server import resolve_api
+
+    api = resolve_api()
+    walls: dict[str, list[float]] = {"plain": [], "prefect": [], "recrawl": []}
+    rps: list[float] = []
+    written: list[float] = []
+    first: dict[str, Any] | None = None
+    ref: dict[str, Any] | str | None = None
+    for r in range(rounds):
+        order = ("plain", "prefect") if r % 2 == 0 else ("prefect", "plain")
+        for mode in order:
+            db = f"sqlite:///{tmp / f'{mode}-{label}-{r}.db'}"
+            out = _run_child(mode, catalog, db, tmp / f"raw-{mode}-{label}-{r}")
+            walls[mode].append(out["wall"])
+            if mode == "plain":
+                t = _totals(out)
+                rps.append(t["discovered"] / out["wall"])
+                first = first or out
+                again = _run_child("plain", catalog, db, tmp / f"raw-{mode}-{label}-{r}")
+                walls["recrawl"].append(again["wall"])
+                written.append(_totals(again)["rows_written"])
+        if r == 0:  # the reference once, between the first and second rounds (it takes ~40 s)
+            ref = _scrapy(catalog, tmp / f"scrapy-{label}.db")
+    assert first is not None
+    t = _totals(first)
+    n = max(1.0, t["discovered"])
+    plain, pref = _median(walls["plain"]), _median(walls["prefect"])
+    runs = f"median of {rounds}: " + ", ".join(f"{w:.2f}" for w in walls["plain"]) + " s"
+    rows.append(_row(f"crawl {label}: throughput", _median(rps), "reports/s",
+                     f"{sim.kwargs['sites']} sites × {sim.kwargs['reports_per_site']}, plain pipeline, warmed simulator; {runs}"))
+    for stage in ("fetch", "extract", "parse", "upsert"):
+        rows.append(_row(f"crawl {label}: {stage}", 1000 * t[stage] / n, "ms/report", "first run; summed over concurrent sources"))
+    rows.append(_row(f"crawl {label}: peak RSS", first["rss_mb"], "MB", f"crawl process; parse workers {first['workers_rss_mb']:.0f} MB each at most"))
+    rec = _median(walls["recrawl"])
+    rows.append(_row(f"recrawl {label}: speed-up", plain / rec, "ratio",
+                     f"median first {plain:.2f} s / median recrawl {rec:.2f} s (each after its own warmed first crawl); "
+                     f"rows written {max(written):.0f} at most"))
+    rows.append(_row(f"prefect overhead {label}", 100 * (pref - plain) / pref, "% of wall",
+                     f"median crawl_all {pref:.2f} s vs plain {plain:.2f} s over {rounds} alternated rounds ({api.how} server)"))
+    if isinstance(ref, dict):
+        ref_rate = ref["reports"] / ref["wall"]
+        rows.append(_row(f"scrapy+trafilatura {label}", ref_rate, "reports/s", f"{ref['reports']} pages, text only, same warmed simulator"))
+        rows.append(_row(f"govreports vs scrapy {label}", _median(rps) / ref_rate, "ratio", "reports/s ratio"))
+    else:
+        rows.append(_row(f"scrapy+trafilatura {label}", float("nan"), "reports/s", f"failed: {ref}"))
+
+
 def run(quick: bool = False) -> list[dict[str, Any]]:
     import flows  # noqa: F401  (Prefect settings: no phone-home, PREFECT_HOME under data/)
     from flows.prefect_server import resolve_api
@@ -202,17 +315,31 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     api = resolve_api()
     sizes = QUICK_SIZES if quick else SIZES
-    plain_1k: dict[str, Any] | None = None
+    compared = False
     with tempfile.TemporaryDirectory(prefix="govreports-bench-") as tmpdir:
         tmp = Path(tmpdir)
         for label, (sites, per_site) in sizes.items():
             with SimProcess(sites, per_site) as sim:
                 catalog = sim.write_catalog(tmp / f"sources-{label}.yaml")
+                p = sim.prerendered
+                if p is not None:
+                    rows.append(_row(f"sim {label}: prerender", p.seconds, "s",
+                                     f"{p.resources} URLs, {p.bytes / 1e6:.0f} MB, {p.workers} processes, before timing"))
+                n_req, secs = sim.warm()
+                rows.append(_row(f"sim {label}: warmed throughput", n_req / secs, "req/s",
+                                 f"{n_req} pages+attachments, 64 connections, aiohttp client (a lower bound)"))
+                if not compared:
+                    compared = True
+                    _compare_1k(label, sim, catalog, tmp, 1 if quick else 3, rows)
+                    start = _startup(sim, catalog, tmp)
+                    if start is not None:
+                        rows.append(_row("govreports crawl start-up", start, "s", f"to first request; Prefect {api.how} server"))
+                    continue
                 db = f"sqlite:///{tmp / f'plain-{label}.db'}"
                 first = _run_child("plain", catalog, db, tmp / f"raw-{label}")
                 t = _totals(first)
                 n = max(1, t["discovered"])
-                note = f"{sites} sites × {per_site}, plain pipeline, {t['parsed']:.0f} parsed, {t['failed']:.0f} not fetched"
+                note = f"{sites} sites × {per_site}, plain pipeline, warmed simulator, {t['parsed']:.0f} parsed, {t['failed']:.0f} not fetched"
                 rows.append(_row(f"crawl {label}: throughput", n / first["wall"], "reports/s", note))
                 for stage in ("fetch", "extract", "parse", "upsert"):
                     rows.append(_row(f"crawl {label}: {stage}", 1000 * t[stage] / n, "ms/report", "summed over concurrent sources"))
@@ -221,26 +348,6 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                 t2 = _totals(again)
                 rows.append(_row(f"recrawl {label}: speed-up", first["wall"] / again["wall"], "ratio",
                                  f"first {first['wall']:.1f} s / recrawl {again['wall']:.2f} s; {t2['rows_written']:.0f} rows written, {t2['unchanged']:.0f} unchanged"))
-                if plain_1k is None:
-                    plain_1k = first
-                    pdb = f"sqlite:///{tmp / f'prefect-{label}.db'}"
-                    pref = _run_child("prefect", catalog, pdb, tmp / f"raw-prefect-{label}")
-                    share = (pref["wall"] - first["wall"]) / pref["wall"]
-                    rows.append(_row(f"prefect overhead {label}", 100 * share, "% of wall",
-                                     f"crawl_all {pref['wall']:.2f} s vs plain {first['wall']:.2f} s ({api.how} server)"))
-                    sdb = tmp / f"scrapy-{label}.db"
-                    cmd = [sys.executable, "-m", "bench.crawl", "--scrapy", str(catalog), str(sdb)]
-                    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
-                    if out.returncode == 0:
-                        ref = json.loads(out.stdout.strip().splitlines()[-1])
-                        ref_rate = ref["reports"] / ref["wall"]
-                        rows.append(_row(f"scrapy+trafilatura {label}", ref_rate, "reports/s", f"{ref['reports']} pages, text only"))
-                        rows.append(_row(f"govreports vs scrapy {label}", (n / first["wall"]) / ref_rate, "ratio", "reports/s ratio"))
-                    else:
-                        rows.append(_row(f"scrapy+trafilatura {label}", float("nan"), "reports/s", f"failed: {out.stderr[-300:]}"))
-                    start = _startup(sim, catalog, tmp)
-                    if start is not None:
-                        rows.append(_row("govreports crawl start-up", start, "s", f"to first request; Prefect {api.how} server"))
     return rows
 
 
