@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 from sqlalchemy import Engine, Table, and_, delete, func, or_, select, update
@@ -53,7 +53,6 @@ from .rows import (
     CHILD_COLUMNS,
     ChildRows,
     as_utc,
-    child_rows,
     content_hash,
     diff_summary,
     report_columns,
@@ -249,7 +248,7 @@ class Store:
             got = {(r.source_key, r.url): r.id for r in conn.execute(stmt, rows)}
             for p in candidates:
                 if p.key in got:
-                    child_rows(children, got[p.key], p.item.record)
+                    children.add(got[p.key], p.item.record)
             inserted = set(got)
             counts.new += len(got)
         rest = [p for p in batch if p.key not in inserted]
@@ -274,7 +273,7 @@ class Store:
                     conn.execute(delete(table).where(table.c.report_id.in_(part)))
             self._upsert_report_rows(conn, [(p, True) for p, _ in changed])
             for p, old in changed:
-                child_rows(children, old.id, p.item.record)
+                children.add(old.id, p.item.record)
             counts.changed += len(changed)
         if refresh:
             self._upsert_report_rows(conn, [(p, False) for p, _ in refresh])
@@ -332,14 +331,19 @@ class Store:
         These are plain inserts (the parents are new or their old children were
         just deleted under lock), and the hot path of the benchmark: tens of
         thousands of stats rows per batch, where building SQLAlchemy parameter
-        dicts cost as much as SQLite's own work.
+        dicts cost as much as SQLite's own work. Rows are streamed from
+        ``children`` to the driver, never held all at once (see ``ChildRows``).
         """
+        if not children:
+            return
         dbapi = conn.connection.driver_connection
         assert dbapi is not None
-        for table, rows in children.tables.items():
-            if not rows:
+        for table, cols in CHILD_COLUMNS.items():
+            rows = children.rows(table)
+            first = next(rows, None)
+            if first is None:
                 continue
-            cols = CHILD_COLUMNS[table]
+            rows = chain((first,), rows)
             if self.dialect == "postgresql":
                 with dbapi.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
                     for row in rows:
@@ -598,16 +602,27 @@ def _fetch_rows(entries: Iterable[FetchEntry]) -> list[dict[str, Any]]:
 _SQLITE_ROWS_PER_INSERT = 50
 
 
-def _sqlite_insert_many(dbapi: Any, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    one = "(" + ", ".join("?" * len(cols)) + ")"
+def _sqlite_insert_many(
+    dbapi: Any, table: str, cols: tuple[str, ...], rows: Iterator[tuple[Any, ...]]
+) -> None:
+    """INSERT ``rows`` (consumed once) as multi-row statements, the last few one by one."""
+    width, per = len(cols), _SQLITE_ROWS_PER_INSERT
+    one = "(" + ", ".join("?" * width) + ")"
     head = f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
-    per = _SQLITE_ROWS_PER_INSERT
-    full = len(rows) // per * per
-    if full:
-        flat = [tuple(chain.from_iterable(rows[i : i + per])) for i in range(0, full, per)]
-        dbapi.executemany(head + ", ".join([one] * per), flat)
-    if full < len(rows):
-        dbapi.executemany(head + one, rows[full:])
+    tail: list[tuple[Any, ...]] = []
+
+    def full_chunks() -> Iterator[tuple[Any, ...]]:
+        # one flat parameter tuple per statement; the row tuples die right here
+        while True:
+            flat = tuple(chain.from_iterable(islice(rows, per)))
+            if len(flat) < per * width:
+                tail.extend(flat[i : i + width] for i in range(0, len(flat), width))
+                return
+            yield flat
+
+    dbapi.executemany(head + ", ".join([one] * per), full_chunks())
+    if tail:
+        dbapi.executemany(head + one, tail)
 
 
 def _is_unchanged(p: _Prepared, old: Any) -> bool:
