@@ -51,6 +51,8 @@ from .load import CHILD_TABLES, chunks, load_reports
 from .models import CrawlRun, Document, FetchLog, Report, ReportVersion, Source
 from .rows import (
     CHILD_COLUMNS,
+    PG_TRUTH,
+    SQLITE_TRUTH,
     ChildRows,
     as_utc,
     content_hash,
@@ -232,7 +234,7 @@ class Store:
         (tested with overlapping batches from several threads).
         """
         counts = UpsertCounts()
-        children = ChildRows()
+        children = ChildRows(PG_TRUTH if self.dialect == "postgresql" else SQLITE_TRUTH)
         inserted: set[Key] = set()
         candidates = [p for p in batch if p.key not in known]
         if candidates:
