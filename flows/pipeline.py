@@ -33,6 +33,7 @@ from flows.results import SourceResult
 
 if TYPE_CHECKING:
     from govreports.settings import Settings
+    from scrapers.archive import RawArchive
     from scrapers.catalog import Source
     from scrapers.http import SourceClient
     from scrapers.model import Candidate, FetchedReport, FetchLogEntry, Validators
@@ -77,6 +78,7 @@ class CrawlResources:
     limiter: HostLimiter | None = None
     on_progress: ProgressFn | None = None
     _store: Store | None = field(default=None, init=False)
+    _archive: RawArchive | None = field(default=None, init=False)
     _pool: ProcessPoolExecutor | None = field(default=None, init=False)
     _db_lock: asyncio.Lock | None = field(default=None, init=False)
 
@@ -87,6 +89,17 @@ class CrawlResources:
 
             self._store = Store(self.settings.db)
         return self._store
+
+    @property
+    def archive(self) -> RawArchive:
+        """The raw archive of every source, fsyncing in batches (``fetch_batch`` syncs a
+        batch's files before the store records their hashes) instead of once per body
+        on the event loop."""
+        if self._archive is None:
+            from scrapers.archive import RawArchive
+
+            self._archive = RawArchive(self.settings.archive, defer_sync=True)
+        return self._archive
 
     @property
     def pool(self) -> ProcessPoolExecutor | None:
@@ -127,6 +140,8 @@ class CrawlResources:
             self.on_progress(source_key, event, payload)
 
     def close(self) -> None:
+        if self._archive is not None:
+            self._archive.sync()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -178,6 +193,8 @@ async def fetch_batch(
     fetched = list(await asyncio.gather(*(fetch_report(client, c, validators) for c in candidates)))
     log = client.log[:]
     client.log.clear()
+    # the bodies must be on disk for good before the store names them
+    await asyncio.to_thread(client.archive.sync)
     async with res.db_lock:
         await asyncio.to_thread(record_fetches, res.store, source.key, run_id, fetched, log)
     return fetched
@@ -405,7 +422,7 @@ async def run_source(
             source,
             res.settings,
             limiter=res.get_limiter(),
-            archive=None,
+            archive=res.archive,
             politeness=res.politeness,
         ) as client:
             # ``client.log`` collects one entry per request; each fetched batch drains it into

@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 from pathlib import Path
 from urllib.parse import unquote
@@ -24,10 +25,23 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class RawArchive:
-    """``put(bytes) -> (sha256, path)`` and ``get(sha256) -> bytes`` under one directory."""
+    """``put(bytes) -> (sha256, path)`` and ``get(sha256) -> bytes`` under one directory.
 
-    def __init__(self, root: Path | str):
+    ``defer_sync=True`` (the crawl pipeline): ``put`` does not fsync; the new files wait in
+    ``pending`` until ``sync()`` flushes them all at once, concurrently. A crawl calls
+    ``put`` from its event loop for every body, and one fsync each (~5–8 ms on this disk)
+    blocked the loop for most of a crawl's wall time; many fsyncs issued together share
+    journal commits (~0.3 ms each). The pipeline syncs a batch before the store records
+    its hashes, so the database never names a file that a power cut could lose.
+    """
+
+    def __init__(self, root: Path | str, *, defer_sync: bool = False):
         self.root = Path(root)
+        self.defer_sync = defer_sync
+        self.pending: list[Path] = []
+        self._pending_lock = threading.Lock()
+        # held for a whole sync: a caller whose files another sync took waits for them
+        self._sync_lock = threading.Lock()
 
     def path_for(self, sha256: str) -> Path:
         """Where a hash lives; refuses anything that is not a lowercase hex sha256."""
@@ -47,13 +61,32 @@ class RawArchive:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
-                os.fsync(fh.fileno())
+                if not self.defer_sync:
+                    os.fsync(fh.fileno())
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
+        if self.defer_sync:
+            with self._pending_lock:
+                self.pending.append(path)
         return digest, path
+
+    def sync(self, threads: int = 16) -> int:
+        """fsync every file ``put`` since the last call (and their directories), concurrently;
+        returns how many files. Blocking: call it off the event loop."""
+        with self._sync_lock:
+            with self._pending_lock:
+                paths, self.pending = self.pending, []
+            if not paths:
+                return 0
+            from concurrent.futures import ThreadPoolExecutor
+
+            dirs = sorted({p.parent for p in paths})
+            with ThreadPoolExecutor(max_workers=max(1, min(threads, len(paths) + len(dirs)))) as pool:
+                list(pool.map(_fsync_path, [*paths, *dirs]))
+            return len(paths)
 
     def get(self, sha256: str) -> bytes:
         """The bytes stored under ``sha256``; ``FileNotFoundError`` naming the hash if absent."""
@@ -65,6 +98,14 @@ class RawArchive:
 
     def __contains__(self, sha256: str) -> bool:
         return _HEX64.match(sha256 or "") is not None and self.path_for(sha256).exists()
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')

@@ -62,3 +62,15 @@ def test_safe_name_joined_to_a_directory_stays_inside(name: str) -> None:
     root = Path("/srv/archive")
     target = (root / safe_filename(name)).resolve()
     assert target.parent == root.resolve()
+
+
+def test_deferred_sync_keeps_files_readable_and_flushes_them_together(tmp_path: Path) -> None:
+    archive = RawArchive(tmp_path, defer_sync=True)
+    bodies = [f"report {i}".encode() * 100 for i in range(40)]
+    stored = [archive.put(b) for b in bodies]
+    assert len(archive.pending) == 40
+    assert [archive.get(sha) for sha, _ in stored] == bodies  # readable before the sync
+    assert archive.put(bodies[0])[1] == stored[0][1] and len(archive.pending) == 40  # known bytes: no new file
+    assert archive.sync() == 40
+    assert archive.pending == [] and archive.sync() == 0
+    assert not list(tmp_path.rglob(".tmp-*"))
