@@ -11,32 +11,57 @@ reason, so one report cannot take down a batch.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from parsers.record import Record
 
-__all__ = ["ParseJob", "ParseOutcome", "init_parse_worker", "parse_job"]
+__all__ = ["DocumentTimeout", "ParseJob", "ParseOutcome", "init_parse_worker", "parse_job"]
 
 #: the parser's bounds in this process (set per worker by ``init_parse_worker``)
 _LIMITS: object | None = None
+#: seconds one document may take in this worker (0: no alarm, e.g. parsing inline)
+_TIMEOUT: float = 0.0
 
 
-def init_parse_worker(max_bytes: int, timeout: float, max_pdf_pages: int) -> None:
-    """Runs once in each pool worker.
+class DocumentTimeout(BaseException):  # a signal, like KeyboardInterrupt
+    """Raised inside a parse worker by SIGALRM when one document overruns its time.
 
-    The parser runs PDFs in its own bounded child pool (memory cap, timeout). A pool
-    worker exits through multiprocessing's shutdown, which joins child processes but
-    skips ``atexit``: without this finalizer the parser's idle PDF workers would be
-    joined forever and the crawl would hang at the end.
+    A ``BaseException`` so that the format readers' ``except Exception`` (which turn
+    library errors into ``ParseError("corrupt")``) do not swallow it."""
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise DocumentTimeout
+
+
+def init_parse_worker(max_bytes: int, timeout: float, max_pdf_pages: int, memory_bytes: int | None = None) -> None:
+    """Runs once in each pool worker: the worker itself becomes the bounded sandbox.
+
+    The parser's own isolation (a second pool of PDF processes, one pickle round trip of
+    the whole file per PDF) is redundant here: this worker is already a separate process.
+    So extraction runs in-process (``Limits.isolate=False``) with the same bounds applied
+    to the worker: ``RLIMIT_AS`` caps its address space (a hostile file fails with
+    MemoryError, not the host) and SIGALRM bounds each document's time (``parse_job``).
+    A document stuck inside C code that never returns to Python is caught by the
+    pipeline's own deadline, which kills the worker (``flows.pipeline.parse_jobs``).
     """
-    global _LIMITS
-    from multiprocessing.util import Finalize
+    global _LIMITS, _TIMEOUT
+    import resource
+    import signal
 
-    from parsers.limits import Limits, shutdown_pool
+    from parsers.limits import Limits
 
-    _LIMITS = Limits(max_bytes=max_bytes, timeout=timeout, max_pdf_pages=max_pdf_pages)
-    Finalize(None, shutdown_pool, exitpriority=100)
+    limits = Limits(max_bytes=max_bytes, timeout=timeout, max_pdf_pages=max_pdf_pages, isolate=False)
+    if memory_bytes is None:
+        memory_bytes = limits.memory_bytes
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    signal.signal(signal.SIGALRM, _alarm)
+    _LIMITS, _TIMEOUT = limits, timeout
 
 
 @dataclass(slots=True)
@@ -64,6 +89,21 @@ class ParseOutcome:
     parse_s: float
 
 
+@contextmanager
+def _deadline() -> Iterator[None]:
+    """SIGALRM after ``_TIMEOUT`` seconds (pool workers only: their main thread runs the job)."""
+    if _TIMEOUT <= 0:
+        yield
+        return
+    import signal
+
+    signal.setitimer(signal.ITIMER_REAL, _TIMEOUT)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
 def parse_job(job: ParseJob) -> ParseOutcome:
     """Extract and parse one document, timing the two stages separately (for the benchmark)."""
     from parsers import build_record, extract
@@ -76,14 +116,21 @@ def parse_job(job: ParseJob) -> ParseOutcome:
     except OSError as exc:
         return ParseOutcome(job_light, None, "", f"archive: cannot read {job.path}: {exc.strerror or exc}", 0.0, 0.0)
     try:
-        doc = extract(
-            data,
-            filename=job.filename,
-            content_type=job.content_type,
-            charset=job.charset,
-            url=job.document_url,
-            limits=_LIMITS,  # type: ignore[arg-type]
-        )
+        with _deadline():
+            doc = extract(
+                data,
+                filename=job.filename,
+                content_type=job.content_type,
+                charset=job.charset,
+                url=job.document_url,
+                limits=_LIMITS,  # type: ignore[arg-type]
+            )
+    except DocumentTimeout:
+        return ParseOutcome(job_light, None, "", f"extract: timeout: took longer than {_TIMEOUT:g} s",
+                            time.perf_counter() - t0, 0.0)
+    except MemoryError:
+        return ParseOutcome(job_light, None, "", "extract: too_large: needs more memory than a parse worker may use",
+                            time.perf_counter() - t0, 0.0)
     except ParseError as exc:
         return ParseOutcome(job_light, None, "", f"extract: {exc}", time.perf_counter() - t0, 0.0)
     except Exception as exc:  # the parser promises ParseError only; a bug must not sink the batch

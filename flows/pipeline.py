@@ -24,7 +24,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -118,7 +118,7 @@ class CrawlResources:
                 max_workers=n,
                 mp_context=ctx,
                 initializer=init_parse_worker,
-                initargs=(s.max_bytes, s.parse_timeout, s.max_pdf_pages),
+                initargs=(s.max_bytes, s.parse_timeout, s.max_pdf_pages, None),
             )
         return self._pool
 
@@ -138,6 +138,16 @@ class CrawlResources:
     def progress(self, source_key: str, event: str, payload: Any) -> None:
         if self.on_progress is not None:
             self.on_progress(source_key, event, payload)
+
+    def kill_pool(self) -> None:
+        """Kill the parse workers now (a hung or crashed worker); the next batch starts a new pool."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        for proc in list(getattr(pool, "_processes", {}).values()):  # no public kill before 3.14
+            if proc.is_alive():
+                proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         if self._archive is not None:
@@ -257,14 +267,39 @@ def _job(res: CrawlResources, source_key: str, fr: FetchedReport) -> ParseJob:
 
 
 async def parse_jobs(res: CrawlResources, jobs: Sequence[ParseJob]) -> list[ParseOutcome]:
-    """Parse a batch on every core (or inline with one worker)."""
+    """Parse a batch on every core (or inline with one worker).
+
+    Workers bound each document themselves (``flows.parsing.init_parse_worker``); this is
+    the backstop for a document stuck in C code where no signal reaches Python: past the
+    batch deadline the pool is killed, the documents still running fail as timeouts and
+    the next batch gets a fresh pool. A worker that dies (a crash) fails only the jobs it
+    took down, with the reason.
+    """
     if not jobs:
         return []
     pool = res.pool
     if pool is None:
         return [parse_job(j) for j in jobs]
     loop = asyncio.get_running_loop()
-    return list(await asyncio.gather(*(loop.run_in_executor(pool, parse_job, j) for j in jobs)))
+    futures = [loop.run_in_executor(pool, parse_job, j) for j in jobs]
+    per_worker = -(-len(jobs) // max(1, res.workers or os.cpu_count() or 1))
+    deadline = res.settings.parse_timeout * 2 + 10 + per_worker  # generous: only a hung worker hits it
+    done, pending = await asyncio.wait(futures, timeout=deadline)
+    if pending:
+        res.kill_pool()
+        await asyncio.wait(pending, timeout=10)
+    out: list[ParseOutcome] = []
+    for job, fut in zip(jobs, futures, strict=True):
+        if fut in done and fut.exception() is None:
+            out.append(fut.result())
+            continue
+        if fut in done:
+            reason = f"extract: corrupt: the parse worker died ({type(fut.exception()).__name__})"
+            res.kill_pool()
+        else:
+            reason = f"extract: timeout: the parse worker was stopped after {deadline:g} s"
+        out.append(ParseOutcome(replace(job, body=None), None, "", reason, 0.0, 0.0))
+    return out
 
 
 async def store_batch(res: CrawlResources, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
