@@ -194,12 +194,11 @@ def register(app: typer.Typer) -> None:
         """Crawl a local simulated web (every CMS family, GBK/UTF-8, HTML/PDF/DOCX, a few faults)
         through Prefect, then show the summary and three example queries. Run it twice: the
         second run finds everything unchanged."""
-        from rich.console import Console
-
+        from govreports.console import make_console
         from govreports.settings import get_settings
         from portalsim import Simulator
 
-        console = Console()
+        console = make_console()
         started = time.perf_counter()
         settings = get_settings(db=db)
         Path("data").mkdir(exist_ok=True)
@@ -235,12 +234,11 @@ def register(app: typer.Typer) -> None:
         concurrency: int | None = typer.Option(None, "--concurrency", help="sources crawled at once"),
     ) -> None:
         """Crawl the catalog's sources through Prefect (crawl_all), with progress and a summary."""
-        from rich.console import Console
-
+        from govreports.console import make_console
         from govreports.settings import get_settings
         from scrapers.catalog import CatalogError, load_catalog
 
-        console = Console()
+        console = make_console()
         settings = get_settings(db=db, sources=sources)
         try:
             catalog = load_catalog(settings.sources)
@@ -272,11 +270,10 @@ def register(app: typer.Typer) -> None:
         """Crawl again the sources whose latest run failed (or had failed fetches)."""
         from datetime import UTC, datetime, timedelta
 
-        from rich.console import Console
-
+        from govreports.console import make_console
         from govreports.settings import get_settings
 
-        console = Console()
+        console = make_console()
         settings = get_settings(db=db, sources=sources)
         _api(console)
         from flows.maintenance import rerun_failed
@@ -300,11 +297,11 @@ def register(app: typer.Typer) -> None:
         db: str | None = typer.Option(None, "--db", help="database URL"),
     ) -> None:
         """Re-parse stored raw documents from the archive with the current parser (no network)."""
-        from rich.console import Console
 
+        from govreports.console import make_console
         from govreports.settings import get_settings
 
-        console = Console()
+        console = make_console()
         settings = get_settings(db=db)
         _api(console)
         from flows.maintenance import reparse
@@ -320,11 +317,10 @@ def register(app: typer.Typer) -> None:
         deployments: Path = typer.Option(Path("deployments.yaml"), "--deployments", help="deployment definitions"),
     ) -> None:
         """Serve every deployment (schedules included) from this one process (Prefect ``serve``)."""
-        from rich.console import Console
-
+        from govreports.console import make_console
         from govreports.settings import get_settings
 
-        console = Console()
+        console = make_console()
         settings = get_settings(sources=sources)
         _api(console)
         from flows.deployments import serve_all

@@ -46,15 +46,16 @@ def _cell(v: Any) -> str:
 
 
 def _print_table(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from govreports.console import make_console
 
     table = Table(title=title, show_lines=False)
     for c in columns:
         table.add_column(c, overflow="fold")
     for r in rows:
         table.add_row(*(_cell(v) for v in r))
-    Console().print(table)
+    make_console().print(table)
 
 
 def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, title: str | None = None) -> None:

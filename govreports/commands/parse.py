@@ -20,10 +20,11 @@ __all__ = ["register"]
 
 def _summary(path: Path, record: Any) -> None:
     """A readable summary of one record (rich), for people rather than pipes."""
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from govreports.console import make_console
+
+    console = make_console()
     failed = [c for c in record.checks if not c.ok]
     table = Table(title=f"{record.title}", show_header=False, title_justify="left")
     table.add_column("field", style="bold")
