@@ -1,7 +1,11 @@
 """End-to-end crawl benchmark: the whole pipeline against the portal simulator, politeness off.
 
 Measured (each crawl in its own process, the simulator in another, so RSS and CPU are
-the crawl's own):
+the crawl's own). The simulator renders every page and PDF/DOCX before it serves
+(``Simulator.prerender``, both cores) and one untimed pass over every URL warms it and
+measures its own req/s, so the figures are the crawler's, not the simulator's. The 1k
+comparisons alternate plain and Prefect over three rounds (fresh database and archive per
+run) and report medians; Prefect runs against a private fresh local server:
 * reports/s and ms per report by stage (fetch, extract, parse, upsert) of the plain
   pipeline (``flows.pipeline.run_sources``), for 1,000 and 10,000 reports;
 * the recrawl of the unchanged simulator as a ratio of the first crawl, and rows written;
@@ -20,19 +24,24 @@ Run alone: ``uv run python -m bench.crawl [--quick]``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing as mp
 import os
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"1k": (20, 50), "10k": (50, 200)}
 QUICK_SIZES = {"200": (8, 25)}
+#: reports per batch (fetch → parse → upsert); smaller batches overlap the stages within a source
+BATCH = int(os.environ.get("GOVREPORTS_BENCH_BATCH", "100"))
 
 
 def _row(name: str, value: float, unit: str, note: str = "") -> dict[str, Any]:
@@ -151,13 +160,13 @@ def _child(mode: str, catalog: str, db: str, archive: str) -> None:
     t0 = time.perf_counter()
     cpu0 = os.times()
     if mode == "plain":
-        with CrawlResources(settings, politeness=False, batch_size=100) as res:
+        with CrawlResources(settings, politeness=False, batch_size=BATCH) as res:
             results = [r.to_dict() for r in asyncio.run(run_sources(sources, res))]
     else:
 
         async def go() -> Any:
             return await crawl_all(  # type: ignore[call-overload]
-                sources_file=catalog, db=db, politeness=False, batch_size=100, return_state=True
+                sources_file=catalog, db=db, politeness=False, batch_size=BATCH, return_state=True
             )
 
         state = asyncio.run(go())
@@ -166,9 +175,10 @@ def _child(mode: str, catalog: str, db: str, archive: str) -> None:
     cpu1 = os.times()
     # this process and its parse workers (reaped at pool shutdown), not the simulator
     cpu = sum(b - a for a, b in zip(cpu0[:4], cpu1[:4], strict=True))
+    cpu_self = (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1])
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"wall": wall, "cpu": cpu, "sources": results, "rss_mb": self_rss, "workers_rss_mb": kids_rss}))
+    print(json.dumps({"wall": wall, "cpu": cpu, "cpu_self": cpu_self, "sources": results, "rss_mb": self_rss, "workers_rss_mb": kids_rss}))
 
 
 def _run_child(mode: str, catalog: Path, db: str, archive: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -303,14 +313,14 @@ def _compare_1k(label: str, sim: SimProcess, catalog: Path, tmp: Path, rounds: i
         rows.append(_row(f"crawl {label}: {stage}", 1000 * t[stage] / n, "ms/report", "first run; summed over concurrent sources"))
     cpus = cpu_plain
     rows.append(_row(f"crawl {label}: CPU", 1000 * _median(cpus) / n, "ms/report",
-                     "crawl process + parse workers (user+sys), median; less sensitive to other load than wall time"))
+                     "crawl process only (user+sys; parse workers are forkserver children, not counted), median: the event loop's share"))
     rows.append(_row(f"crawl {label}: peak RSS", first["rss_mb"], "MB", f"crawl process; parse workers {first['workers_rss_mb']:.0f} MB each at most"))
     rec = _median(walls["recrawl"])
     rows.append(_row(f"recrawl {label}: speed-up", plain / rec, "ratio",
                      f"median first {plain:.2f} s / median recrawl {rec:.2f} s (each after its own warmed first crawl); "
                      f"rows written {max(written):.0f} at most"))
     rows.append(_row(f"prefect overhead {label}", 100 * (pref - plain) / pref, "% of wall",
-                     f"median crawl_all {pref:.2f} s vs plain {plain:.2f} s over {rounds} alternated rounds ({api.how} server)"))
+                     f"median crawl_all {pref:.2f} s vs plain {plain:.2f} s over {rounds} alternated rounds ({_prefect_label(api)})"))
     if isinstance(ref, dict):
         ref_rate = ref["reports"] / ref["wall"]
         rows.append(_row(f"scrapy+trafilatura {label}", ref_rate, "reports/s", f"{ref['reports']} pages, text only, same warmed simulator"))
@@ -332,10 +342,51 @@ def _bytecode_cache() -> str:
     return f"cached in {os.environ['PYTHONPYCACHEPREFIX']}"
 
 
+def _prefect_label(api: Any) -> str:
+    if os.environ.get("GOVREPORTS_BENCH_PREFECT") == "shared":
+        return f"Prefect server: {api.how}"
+    return "private fresh local Prefect server"
+
+
+@contextlib.contextmanager
+def _private_prefect(home: Path) -> Iterator[Any]:
+    """A fresh local Prefect server for this benchmark only (own PREFECT_HOME, tuned like
+    the one ``govreports`` starts), so Prefect's share is not the load other users put on
+    a shared server, nor a long history in its database. ``GOVREPORTS_BENCH_PREFECT=shared``
+    measures against the server ``govreports`` would use instead."""
+    from flows.prefect_server import resolve_api, start_local_server, stop_local_server
+
+    if os.environ.get("GOVREPORTS_BENCH_PREFECT") == "shared":
+        yield resolve_api()
+        return
+    saved = {k: os.environ.get(k) for k in ("PREFECT_HOME", "PREFECT_API_URL")}
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ.pop("PREFECT_API_URL", None)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    try:
+        choice = start_local_server(port=port)
+        os.environ["PREFECT_API_URL"] = choice.url
+        yield choice
+    finally:
+        stop_local_server()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def run(quick: bool = False) -> list[dict[str, Any]]:
     import flows  # noqa: F401  (Prefect settings: no phone-home, PREFECT_HOME under data/)
 
     _bytecode_cache()
+    with tempfile.TemporaryDirectory(prefix="govreports-bench-prefect-") as home, _private_prefect(Path(home)):
+        return _run(quick)
+
+
+def _run(quick: bool) -> list[dict[str, Any]]:
     from flows.prefect_server import resolve_api
 
     rows: list[dict[str, Any]] = []
@@ -359,7 +410,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                     _compare_1k(label, sim, catalog, tmp, 1 if quick else 3, rows)
                     start = _startup(sim, catalog, tmp)
                     if start is not None:
-                        rows.append(_row("govreports crawl start-up", start, "s", f"to first request; Prefect {api.how} server"))
+                        rows.append(_row("govreports crawl start-up", start, "s", f"to first request; {_prefect_label(api)}, running"))
                     continue
                 db = f"sqlite:///{tmp / f'plain-{label}.db'}"
                 first = _run_child("plain", catalog, db, tmp / f"raw-{label}")
