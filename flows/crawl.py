@@ -135,9 +135,9 @@ def _settings(sources_file: str | None, db: str | None) -> Any:
 def _shared_limiter(politeness: bool) -> Any:
     """Runs from a deployment (workers, ``serve``) may share hosts with other processes: hold
     politeness in Prefect global rate limits. In-process runs keep the local token bucket."""
-    from prefect.runtime import flow_run
+    from prefect.runtime import deployment
 
-    if politeness and flow_run.deployment_id:
+    if politeness and deployment.id:
         from flows.politeness import PrefectHostLimiter
 
         return PrefectHostLimiter()

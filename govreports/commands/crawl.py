@@ -217,6 +217,9 @@ def register(app: typer.Typer) -> None:
             )
         console.print(summary_table(results, title="demo crawl"))
         console.print(message)
+        if not results:  # the crawl itself did not run: there is nothing to query
+            console.print(f"[bold red]demo failed[/]: the crawl produced no source results ({message})")
+            raise typer.Exit(1)
         print_queries(console, settings.db)
         rows = sum(r.rows_written for r in results)
         verdict = "everything unchanged, nothing written" if rows == 0 else f"{rows} report rows written"

@@ -149,3 +149,16 @@ def test_reparse_uses_the_archive_only(crawl_env: dict[str, Any]) -> None:
     (res,) = state.result()["sources"]
     want = expected(sim.ground_truth(crawl_env["port"]), "site2")
     assert res["parsed"] >= len(want) and res["rows_written"] == 0, res
+
+
+def test_a_polite_crawl_outside_a_deployment_uses_the_local_limiter(crawl_env: dict[str, Any]) -> None:
+    """Politeness on (the default, and what `govreports crawl` and the demo use): a run that
+    is not from a deployment keeps the in-process per-host limiter and completes."""
+    from flows.crawl import crawl_source
+
+    sim = crawl_env["sim"]
+    result = asyncio.run(crawl_source("site2", batch_size=5))
+    want = expected(sim.ground_truth(crawl_env["port"]), "site2")
+    stored = {u for (u,) in rows(crawl_env["db"], "SELECT url FROM reports WHERE source_key = 'site2'")}
+    assert result["state"] != "failed", result
+    assert stored == set(want)
