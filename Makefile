@@ -36,7 +36,7 @@ bench: setup
 	$(UV) run python -m bench
 
 server: setup
-	$(UV) run prefect server start --host 127.0.0.1 --port 4200
+	$(UV) run python -m flows.prefect_server
 
 serve: setup
 	$(UV) run govreports serve

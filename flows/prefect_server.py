@@ -186,3 +186,16 @@ def stop_local_server() -> str:
         msg = f"the local Prefect server (pid {pid}) had already stopped"
     _state_path().unlink(missing_ok=True)
     return msg
+
+
+def main() -> None:
+    """``make server``: the Prefect server and UI on 127.0.0.1:4200 in the foreground, with
+    the same service tuning as the background server (explicit environment settings win)."""
+    for key, value in SERVER_TUNING.items():
+        os.environ.setdefault(key, value)
+    args = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(DEFAULT_PORT)]
+    os.execv(sys.executable, args)
+
+
+if __name__ == "__main__":
+    main()
