@@ -23,7 +23,7 @@ from prefect.utilities.annotations import quote
 import flows  # noqa: F401  (no-phone-home Prefect settings first)
 from flows.crawl import _publish, crawl_all
 from flows.parsing import ParseJob, ParseOutcome
-from flows.pipeline import CrawlResources, parse_jobs
+from flows.pipeline import CrawlResources, parse_jobs, write_reports
 from flows.results import CrawlSummary, SourceResult
 
 __all__ = ["reparse", "rerun_failed"]
@@ -51,27 +51,8 @@ async def reparse_batch(res: CrawlResources, jobs: list[ParseJob]) -> list[Parse
 
 @task(name="upsert-reparsed", **_TASK)  # type: ignore[call-overload]
 async def upsert_reparsed(res: CrawlResources, outcomes: list[ParseOutcome]) -> dict[str, int]:
-    from storage.api import ReportItem
-
-    now = datetime.now(UTC)
-    items = [
-        ReportItem(
-            source_key=o.job.source_key,
-            url=o.job.url,
-            record=o.record,
-            text=o.text,
-            document_sha256=o.job.sha256,
-            fetched_at=now,
-            document_url=o.job.document_url if o.job.document_url != o.job.url else None,
-        )
-        for o in outcomes
-        if o.record is not None
-    ]
-    if not items:
-        return {"new": 0, "changed": 0, "unchanged": 0, "refreshed": 0}
     async with res.db_lock:
-        c = await asyncio.to_thread(res.store.upsert_reports, items)
-    return {"new": c.new, "changed": c.changed, "unchanged": c.unchanged, "refreshed": c.refreshed}
+        return await asyncio.to_thread(write_reports, res.store, outcomes)
 
 
 def select_for_reparse(refs: list[Any], parser_version: str | None) -> list[Any]:

@@ -303,18 +303,27 @@ async def parse_jobs(res: CrawlResources, jobs: Sequence[ParseJob]) -> list[Pars
 
 
 async def store_batch(res: CrawlResources, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
-    """Upsert one batch of parsed reports in one transaction; an unchanged report writes nothing."""
+    """Upsert one batch of parsed reports in one transaction; an unchanged report writes nothing.
+
+    ``source_key`` names the batch's source in the task's parameters (logs, the UI); each
+    job carries its own key, which is what is stored.
+    """
     async with res.db_lock:
-        return await asyncio.to_thread(write_reports, res.store, source_key, parsed)
+        return await asyncio.to_thread(write_reports, res.store, parsed)
 
 
-def write_reports(store: Store, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
+def write_reports(store: Store, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
+    """Parsed outcomes → report rows (failed parses are skipped), upserted in one transaction.
+
+    Shared by the crawl and by ``reparse``, whose batches span sources: the key comes from
+    each job.
+    """
     from storage.api import ReportItem
 
     now = _now()
     items = [
         ReportItem(
-            source_key=source_key,
+            source_key=p.job.source_key,
             url=p.job.url,
             record=p.record,
             text=p.text,
