@@ -12,28 +12,14 @@ Run alone: ``uv run python -m bench.parsers``.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from bench import per_item_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 HTML_REPORTS = ("pingtan_2022.html", "pingtan_2013_county.html")
-
-
-def _per_item_ms(items: list[bytes], fn: Callable[[bytes], object], rounds: int) -> float:
-    """Median over rounds of the mean ms per item (one warm-up round first)."""
-    for data in items:
-        fn(data)
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for data in items:
-            fn(data)
-        samples.append((time.perf_counter() - start) * 1000 / len(items))
-    return statistics.median(samples)
 
 
 def _pin_single_core() -> str:
@@ -61,18 +47,18 @@ def run(quick: bool = False) -> list[dict]:
 
     html = [(CORPUS / "html" / n).read_bytes() for n in HTML_REPORTS]
     texts = [p.read_bytes() for p in sorted((CORPUS / "text").glob("*.txt"))]
-    row("parse.html", _per_item_ms(html, lambda d: parse_bytes(d), rounds), "ms/report",
+    row("parse.html", per_item_ms(html, lambda d: parse_bytes(d), rounds), "ms/report",
         f"extract+build_record, real TRS pages {', '.join(HTML_REPORTS)}; {core}; target ≤ 5")
-    row("extract.html", _per_item_ms(html, lambda d: extract(d), rounds), "ms/report",
+    row("extract.html", per_item_ms(html, lambda d: extract(d), rounds), "ms/report",
         "decode + lexbor + TRS_Editor fast path + DOM grids")
-    row("parse.text", _per_item_ms(texts, lambda d: parse_bytes(d), rounds), "ms/report",
+    row("parse.text", per_item_ms(texts, lambda d: parse_bytes(d), rounds), "ms/report",
         f"{len(texts)} corpus texts")
 
     import trafilatura
 
     decoded = [d.decode("utf-8") for d in html]
     traf_rounds = 1 if quick else 3
-    row("trafilatura.html", _per_item_ms(
+    row("trafilatura.html", per_item_ms(
         [s.encode() for s in decoded],
         lambda d: trafilatura.extract(d.decode(), include_tables=True), traf_rounds,
     ), "ms/report", "for comparison: what the fast path avoids")
@@ -83,16 +69,16 @@ def run(quick: bool = False) -> list[dict]:
     pdfs = [docgen.pdf_from_text(s) for s in sources]
     pages = sum(len(pdf_pages(p, 1000)[1]) for p in pdfs)
     in_process = Limits(isolate=False)
-    per_report = _per_item_ms(pdfs, lambda d: parse_bytes(d, limits=in_process), rounds)
+    per_report = per_item_ms(pdfs, lambda d: parse_bytes(d, limits=in_process), rounds)
     row("parse.pdf", per_report, "ms/report", f"{len(pdfs)} generated PDFs, {pages} pages, in-process")
     row("parse.pdf.page", per_report * len(pdfs) / pages, "ms/page", "in-process; target ≤ 20")
-    pooled = _per_item_ms(pdfs, lambda d: parse_bytes(d), rounds)
+    pooled = per_item_ms(pdfs, lambda d: parse_bytes(d), rounds)
     row("parse.pdf.page.worker", pooled * len(pdfs) / pages, "ms/page",
         "through the bounded worker pool (RLIMIT_AS + timeout), IPC included")
     shutdown_pool()
 
     docxs = [docgen.docx_from_text(s) for s in sources]
-    row("parse.docx", _per_item_ms(docxs, lambda d: parse_bytes(d), rounds), "ms/report",
+    row("parse.docx", per_item_ms(docxs, lambda d: parse_bytes(d), rounds), "ms/report",
         f"{len(docxs)} generated DOCX with tables")
     return rows
 

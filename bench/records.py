@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-import statistics
-import time
 from pathlib import Path
+
+from bench import per_item_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -23,15 +23,7 @@ CORPUS = ROOT / "corpus"
 def _ms_per_report(docs: list, rounds: int) -> float:
     from parsers.report import build_record
 
-    for doc in docs:
-        build_record(doc)
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for doc in docs:
-            build_record(doc)
-        samples.append((time.perf_counter() - start) * 1000 / len(docs))
-    return statistics.median(samples)
+    return per_item_ms(docs, build_record, rounds)
 
 
 def run(quick: bool = False) -> list[dict]:
