@@ -1,7 +1,11 @@
 """Reading whole reports back: one query per table for a set of report ids.
 
 Used by ``show``, ``export`` and by ``upsert_reports`` to keep a changed
-report's previous record in ``report_versions``.
+report's previous record in ``report_versions``. Child rows (~250 per full
+report) are read through the driver's own cursor as plain tuples: going
+through SQLAlchemy result rows and a mapping per row was most of the cost of
+a changed-report upsert. The ``reports`` rows themselves (one per report, with
+timestamps the dialect must convert) still go through SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from sqlalchemy.engine import Connection
 from parsers.record import Record
 
 from .models import Report, ReportCheck, ReportSection, ReportStat, ReportWarning
-from .rows import record_from_rows
+from .rows import CHILD_COLUMNS, record_from_rows
 
-__all__ = ["LoadedReport", "chunks", "load_reports"]
+__all__ = ["LoadedReport", "chunks", "driver_cursor", "load_reports", "placeholders"]
 
 REPORTS = Report.__table__  # type: ignore[attr-defined]
 CHILD_TABLES = {
@@ -35,6 +39,19 @@ def chunks(seq: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield seq[i : i + size]
 
 
+def driver_cursor(conn: Connection) -> Any:
+    """A cursor of the DBAPI connection under ``conn``, inside the same transaction."""
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    return dbapi.cursor()
+
+
+def placeholders(conn: Connection, n: int) -> str:
+    """``n`` comma-separated bind markers in the driver's style (sqlite3 ``?``, psycopg ``%s``)."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return ", ".join([mark] * n)
+
+
 class LoadedReport:
     __slots__ = ("record", "row")
 
@@ -47,23 +64,35 @@ def load_reports(conn: Connection, ids: Iterable[int]) -> dict[int, LoadedReport
     """The reports with these ids, records rebuilt from their child rows."""
     wanted = sorted(set(ids))
     out: dict[int, LoadedReport] = {}
-    for part in chunks(wanted):
-        rows = {
-            r["id"]: dict(r) for r in conn.execute(select(REPORTS).where(REPORTS.c.id.in_(part))).mappings()
-        }
-        children: dict[str, dict[int, list[dict[str, Any]]]] = {}
-        for name, table in CHILD_TABLES.items():
-            grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
-            for c in conn.execute(select(table).where(table.c.report_id.in_(part))).mappings():
-                grouped[c["report_id"]].append(dict(c))
-            children[name] = grouped
-        for rid, row in rows.items():
-            record = record_from_rows(
-                row,
-                children["stats"].get(rid, []),
-                children["sections"].get(rid, []),
-                children["checks"].get(rid, []),
-                children["warnings"].get(rid, []),
-            )
-            out[rid] = LoadedReport(row, record)
+    cur = driver_cursor(conn)
+    try:
+        for part in chunks(wanted):
+            rows = {
+                r["id"]: dict(r)
+                for r in conn.execute(select(REPORTS).where(REPORTS.c.id.in_(part))).mappings()
+            }
+            marks = placeholders(conn, len(part))
+            children: dict[str, dict[int, list[tuple[Any, ...]]]] = {}
+            for name, table in CHILD_TABLES.items():
+                cols = CHILD_COLUMNS[table.name]  # report_id first
+                cur.execute(
+                    f"SELECT {', '.join(cols)} FROM {table.name} WHERE report_id IN ({marks}) "
+                    "ORDER BY report_id, pos",
+                    tuple(part),
+                )
+                grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+                for row in cur.fetchall():
+                    grouped[row[0]].append(row[1:])
+                children[name] = grouped
+            for rid, row in rows.items():
+                record = record_from_rows(
+                    row,
+                    children["stats"].get(rid, []),
+                    children["sections"].get(rid, []),
+                    children["checks"].get(rid, []),
+                    children["warnings"].get(rid, []),
+                )
+                out[rid] = LoadedReport(row, record)
+    finally:
+        cur.close()
     return out

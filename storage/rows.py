@@ -28,6 +28,7 @@ __all__ = [
     "as_utc",
     "content_hash",
     "diff_summary",
+    "record_dict",
     "record_from_rows",
     "report_columns",
     "validate_item",
@@ -217,13 +218,19 @@ class ChildRows:
 
 def record_from_rows(
     report: Mapping[str, Any],
-    stats: Sequence[Mapping[str, Any]],
-    sections: Sequence[Mapping[str, Any]],
-    checks: Sequence[Mapping[str, Any]],
-    warnings: Sequence[Mapping[str, Any]],
+    stats: Sequence[Sequence[Any]],
+    sections: Sequence[Sequence[Any]],
+    checks: Sequence[Sequence[Any]],
+    warnings: Sequence[Sequence[Any]],
 ) -> Record:
-    """Rebuild the exact ``Record`` from a ``reports`` row and its children (any order)."""
-    by_pos = lambda rows: sorted(rows, key=lambda row: row["pos"])  # noqa: E731
+    """Rebuild the exact ``Record`` from a ``reports`` row and its child rows.
+
+    Child rows are plain tuples in ``CHILD_COLUMNS`` order without ``report_id``
+    (``stats``: key, value, is_int, pos; ``sections``: pos, number, heading, text;
+    ``checks``: pos, rule, ok, detail; ``warnings``: pos, message), each already
+    sorted by ``pos``: tuples straight from the driver, because building a
+    mapping per row cost more than the query (a full report has ~250 child rows).
+    """
     return Record(
         title=report["title"],
         year=report["year"],
@@ -233,29 +240,74 @@ def record_from_rows(
         period_start=report["period_start"],
         period_end=report["period_end"],
         contact=Contact(**{f: report[f"contact_{f}"] for f in CONTACT_FIELDS}),
-        sections=[
-            Section(number=s["number"], heading=s["heading"], text=s["text"]) for s in by_pos(sections)
-        ],
-        stats={s["key"]: (int(s["value"]) if s["is_int"] else float(s["value"])) for s in by_pos(stats)},
-        checks=[Check(rule=c["rule"], ok=bool(c["ok"]), detail=c["detail"]) for c in by_pos(checks)],
-        warnings=[w["message"] for w in by_pos(warnings)],
+        sections=[Section(number=n, heading=h, text=t) for _pos, n, h, t in sections],
+        stats={k: (int(v) if is_int else float(v)) for k, v, is_int, _pos in stats},
+        checks=[Check(rule=r, ok=bool(ok), detail=d) for _pos, r, ok, d in checks],
+        warnings=[m for _pos, m in warnings],
     )
 
 
+def record_dict(record: Record) -> dict[str, Any]:
+    """Exactly ``record.to_dict()`` (same keys, order and values), without its deep copy.
+
+    ``Record.to_dict`` is ``dataclasses.asdict``, which recurses through every
+    field and deep-copies each of the ~200 stats values: ~2 ms per full report,
+    which made keeping previous versions the whole cost of a changed-report
+    upsert. The result shares the record's strings (immutable) and nothing else.
+    """
+    c = record.contact
+    return {
+        "title": record.title,
+        "year": record.year,
+        "agency": record.agency,
+        "format": record.format,
+        "published_at": record.published_at,
+        "period_start": record.period_start,
+        "period_end": record.period_end,
+        "contact": {f: getattr(c, f) for f in CONTACT_FIELDS},
+        "sections": [{"number": s.number, "heading": s.heading, "text": s.text} for s in record.sections],
+        "stats": dict(record.stats),
+        "checks": [{"rule": ch.rule, "ok": ch.ok, "detail": ch.detail} for ch in record.checks],
+        "warnings": list(record.warnings),
+    }
+
+
+#: record fields in schema order, compared one by one in ``diff_summary``
+_RECORD_FIELDS = (
+    "title",
+    "year",
+    "agency",
+    "format",
+    "published_at",
+    "period_start",
+    "period_end",
+    "contact",
+    "sections",
+    "stats",
+    "checks",
+    "warnings",
+)
+
+
 def diff_summary(old: Record, new: Record, old_text: str, new_text: str) -> str:
-    """A short human reason for a new version: which parts of the record changed."""
+    """A short human reason for a new version: which parts of the record changed.
+
+    Compares the dataclass fields directly (dataclass equality is field-wise,
+    the same answer as comparing ``to_dict()`` output, without building it).
+    """
     parts: list[str] = []
-    od, nd = old.to_dict(), new.to_dict()
-    for key in od:
+    for key in _RECORD_FIELDS:
         if key == "stats":
-            o, n = od["stats"], nd["stats"]
+            o, n = old.stats, new.stats
+            if o == n and list(o) == list(n) and all(type(v) is type(n[k]) for k, v in o.items()):
+                continue
             changed = sorted(k for k in o.keys() | n.keys() if o.get(k) != n.get(k))
             if changed:
                 shown = ", ".join(changed[:5]) + (f" (+{len(changed) - 5} more)" if len(changed) > 5 else "")
                 parts.append(f"stats: {shown}")
-            elif list(o) != list(n) or any(type(o[k]) is not type(n[k]) for k in o):
+            else:
                 parts.append("stats: order/number type")
-        elif od[key] != nd[key]:
+        elif getattr(old, key) != getattr(new, key):
             parts.append(key)
     if old_text != new_text:
         parts.append("text")

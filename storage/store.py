@@ -49,6 +49,7 @@ from .api import (
 from .engine import READ, make_engine
 from .load import CHILD_TABLES, chunks, load_reports
 from .models import CrawlRun, Document, FetchLog, Report, ReportVersion, Source
+from .report_sql import ReportWriter
 from .rows import (
     CHILD_COLUMNS,
     PG_TRUTH,
@@ -57,6 +58,7 @@ from .rows import (
     as_utc,
     content_hash,
     diff_summary,
+    record_dict,
     report_columns,
     validate_item,
 )
@@ -103,6 +105,7 @@ class Store:
         self._insert: Callable[[Table], Any] = (
             postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         )
+        self._reports = ReportWriter(self.engine.dialect)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -242,12 +245,7 @@ class Store:
                 {**report_columns(p.item, p.hash, p.parsed_at), "first_seen": _ts(p), "last_changed": _ts(p)}
                 for p in candidates
             ]
-            stmt = (
-                self._insert(REPORTS)
-                .on_conflict_do_nothing(index_elements=["source_key", "url"])
-                .returning(REPORTS.c.id, REPORTS.c.source_key, REPORTS.c.url)
-            )
-            got = {(r.source_key, r.url): r.id for r in conn.execute(stmt, rows)}
+            got = self._reports.insert_new(conn, rows)
             for p in candidates:
                 if p.key in got:
                     children.add(got[p.key], p.item.record)
@@ -284,28 +282,15 @@ class Store:
         return counts
 
     def _upsert_report_rows(self, conn: Connection, items: list[tuple[_Prepared, bool]]) -> None:
-        """INSERT … ON CONFLICT DO UPDATE of existing (locked) report rows."""
-        rows = []
-        for p, content_changed in items:
-            row = {
-                **report_columns(p.item, p.hash, p.parsed_at),
-                "first_seen": _ts(p),
-                "last_changed": _ts(p),
-            }
-            row["_content_changed"] = content_changed
-            rows.append(row)
+        """Rewrite existing (locked) report rows; ``last_changed`` moves only for changed content."""
         for flag in (True, False):
-            part = [
-                {k: v for k, v in r.items() if k != "_content_changed"}
-                for r in rows
-                if r["_content_changed"] is flag
+            rows = [
+                {**report_columns(p.item, p.hash, p.parsed_at), "first_seen": _ts(p), "last_changed": _ts(p)}
+                for p, content_changed in items
+                if content_changed is flag
             ]
-            if not part:
-                continue
-            ins = self._insert(REPORTS)
-            keep = {"id", "source_key", "url", "first_seen"} | (set() if flag else {"last_changed"})
-            set_ = {c.name: ins.excluded[c.name] for c in REPORTS.columns if c.name not in keep}
-            conn.execute(ins.on_conflict_do_update(index_elements=["source_key", "url"], set_=set_), part)
+            if rows:
+                self._reports.update_existing(conn, rows, content_changed=flag)
 
     def _keep_versions(self, conn: Connection, changed: list[tuple[_Prepared, Any]], now: datetime) -> None:
         loaded = load_reports(conn, [old.id for _, old in changed])
@@ -315,7 +300,7 @@ class Store:
             rows.append(
                 {
                     "report_id": old.id,
-                    "record": json.dumps(prev.record.to_dict(), ensure_ascii=False),
+                    "record": json.dumps(record_dict(prev.record), ensure_ascii=False),
                     "text": prev.row["text"],
                     "content_hash": prev.row["content_hash"],
                     "parser_version": prev.row["parser_version"],
