@@ -1,0 +1,346 @@
+"""Runs of served deployments, as a user gets them: a real Prefect server on loopback, the
+``crawl-source`` deployments served by ``govreports serve`` (each flow run in its own
+process), the simulator and a SQLite data database.
+
+* A ``crawl_source`` run that FAILED after fetching is retried with ``prefect flow-run
+  retry`` and finishes the work: the stored reports are the simulator's, no row is
+  duplicated, and what the failed run downloaded is not downloaded again.
+* Two runs for two sources on the SAME host, in two processes, share one request budget
+  for that host (``flows.politeness``: a Prefect global rate limit per host).
+
+Both tests share one server and one ``serve`` process (module fixture): starting them costs
+~15-25 s here, the tests themselves ~10-30 s each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+
+ROOT = Path(__file__).resolve().parents[2]
+#: the polite sources' request rate to their shared host (requests per second)
+RATE = 4.0
+#: the source whose first run fails, and the two polite sources on one host
+RETRY_SOURCE, POLITE_SOURCES = "site0", ("site1a", "site1b")
+FINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Served:
+    """What the fixture started: the simulator, the API, the data db and the environment
+    a user's shell would have (``PREFECT_API_URL``, ``GOVREPORTS_*``)."""
+
+    sim: Any
+    sim_port: int
+    api: str
+    db_file: Path
+    env: dict[str, str]
+    serve_log: Path
+    serve_pid: int
+
+    @property
+    def db(self) -> str:
+        return f"sqlite:///{self.db_file}"
+
+    def prefect(self, *args: str, timeout: float = 60) -> str:
+        """The ``prefect`` CLI against the test server; its stdout (fails the test on error)."""
+        done = subprocess.run([sys.executable, "-m", "prefect", *args], cwd=ROOT, env=self.env,
+                              capture_output=True, text=True, timeout=timeout)
+        assert done.returncode == 0, f"prefect {' '.join(args)}:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+        return done.stdout
+
+    def run_deployment(self, source: str, **params: object) -> str:
+        """``prefect deployment run crawl-source/source-<key> -p …``; the new flow run's id."""
+        args = ["deployment", "run", f"crawl-source/source-{source}"]
+        for k, v in params.items():
+            args += ["-p", f"{k}={str(v).lower() if isinstance(v, bool) else v}"]
+        out = self.prefect(*args)
+        for line in out.splitlines():
+            if "UUID:" in line:
+                return line.split("UUID:", 1)[1].strip()
+        raise AssertionError(f"no flow run id in:\n{out}")
+
+    def flow_run(self, run_id: str) -> dict[str, Any]:
+        resp = httpx.get(f"{self.api}/flow_runs/{run_id}", timeout=10, trust_env=False)
+        resp.raise_for_status()
+        return dict(resp.json())
+
+    def wait_final(self, run_id: str, timeout: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        fr = self.flow_run(run_id)
+        while time.monotonic() < deadline:
+            fr = self.flow_run(run_id)
+            if fr["state_type"] in FINAL:
+                return fr
+            time.sleep(0.5)
+        raise AssertionError(
+            f"flow run {run_id} still {fr['state_type']} after {timeout} s; serve log:\n"
+            + self.serve_log.read_text(errors="replace")[-3000:]
+        )
+
+    def rows(self, sql: str, *params: object) -> list[Any]:
+        with contextlib.closing(sqlite3.connect(self.db_file, timeout=30)) as conn:
+            return conn.execute(sql, params).fetchall()
+
+
+def _catalog(sim: Any, port: int) -> dict[str, Any]:
+    """site0 as the simulator lists it; site1 twice (two sources, one host) at a low rate."""
+    sources = {s["key"]: s for s in sim.catalog(port)["sources"]}
+    polite = []
+    for key in POLITE_SOURCES:
+        entry = {**sources["site1"], "key": key, "name": f"{sources['site1']['name']} ({key})"}
+        entry["politeness"] = {"rate": RATE, "concurrency": 2}
+        polite.append(entry)
+    return {"sources": [sources[RETRY_SOURCE], *polite]}
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, 15)
+    for p in procs:
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, 9)
+            p.wait(5)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    from flows.prefect_server import SERVER_TUNING
+    from portalsim import Simulator
+    from storage import Store
+
+    tmp = tmp_path_factory.mktemp("served")
+    sim = Simulator(sites=2, reports_per_site=6, seed=26, families=["trs", "generic"])
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GOVREPORTS_"))}
+    base |= {"PREFECT_HOME": str(tmp / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(cmd: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        procs.append(proc)
+        return proc
+
+    with sim.running_in_thread(port=0) as sim_port:
+        catalog = tmp / "sources.yaml"
+        catalog.write_text(yaml.safe_dump(_catalog(sim, sim_port), allow_unicode=True), encoding="utf-8")
+        no_schedules = tmp / "deployments.yaml"  # only the per-source deployments: nothing fires on its own
+        no_schedules.write_text("deployments: []\n", encoding="utf-8")
+        db_file = tmp / "govreports.db"
+        Store(f"sqlite:///{db_file}").close()  # schema in place (the retry test adds a trigger to it)
+        env = base | {
+            "PREFECT_API_URL": api,
+            "GOVREPORTS_DB": f"sqlite:///{db_file}",
+            "GOVREPORTS_SOURCES": str(catalog),
+            "GOVREPORTS_ARCHIVE": str(tmp / "raw"),
+        }
+        try:
+            server = start([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                            "--port", str(port)], tmp / "server.log", base | SERVER_TUNING)
+            _wait_healthy(api, server, tmp / "server.log")
+            serve_log = tmp / "serve.log"
+            govreports = shutil.which("govreports", path=str(Path(sys.executable).parent)) or "govreports"
+            serving = start([govreports, "serve", "--sources", str(catalog), "--deployments", str(no_schedules)], serve_log,
+                  env | {"PREFECT_RUNNER_POLL_FREQUENCY": "1"})
+            s = Served(sim, sim_port, api, db_file, env, serve_log, serving.pid)
+            _wait_deployments(s, 3)
+            yield s
+        finally:
+            _stop(procs)
+
+
+def _wait_healthy(api: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the Prefect server exited:\n{log.read_text(errors='replace')[-3000:]}"
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{api}/health", timeout=1, trust_env=False).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise TimeoutError(f"Prefect server at {api} not healthy after {timeout} s")
+
+
+def _wait_deployments(s: Served, n: int, timeout: float = 90) -> None:
+    """``serve`` registers its deployments, then polls; wait until they all exist."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        resp = httpx.post(f"{s.api}/deployments/filter", json={"limit": 50, "offset": 0}, timeout=10,
+                          trust_env=False)
+        if resp.status_code == 200 and len(resp.json()) >= n:
+            time.sleep(1.5)  # the runner starts polling right after registering
+            return
+        time.sleep(0.5)
+    raise AssertionError("govreports serve did not register its deployments:\n"
+                         + s.serve_log.read_text(errors="replace")[-3000:])
+
+
+def _requests(sim: Any, since: float, until: float = float("inf"), host: str | None = None) -> list[dict[str, Any]]:
+    return [e for e in list(sim.log) if since <= e["time"] < until and (host is None or e["host"] == host)]
+
+
+def _ts(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+# ----------------------------------------------------------------------------- retry
+
+
+def test_a_failed_run_retried_with_the_cli_finishes_without_refetching(served: Served) -> None:
+    s = served
+    sim, port = s.sim, s.sim_port
+    truth = {t.page_url: t for t in sim.ground_truth(port)
+             if t.site == RETRY_SOURCE and t.is_report and t.fault is None}
+    assert len(truth) >= 4, "the simulated site needs a few reports for batches of 2"
+    host = next(iter(truth)).split("//", 1)[1].split(":", 1)[0]
+
+    # The fault: the database refuses a third report row (as a full disk or a failing
+    # constraint would), so batch 1 of 2 reports is stored and batch 2's write fails after
+    # batch 2 (and maybe 3) was fetched and its validators recorded.
+    s.rows("CREATE TRIGGER refuse_third_report BEFORE INSERT ON reports "
+           "WHEN (SELECT COUNT(*) FROM reports) >= 2 "
+           "BEGIN SELECT RAISE(ABORT, 'database full (test fault)'); END")
+    t0 = time.time()
+    run_id = s.run_deployment(RETRY_SOURCE, politeness=False, batch_size=2)
+    first = s.wait_final(run_id)
+    assert first["state_type"] == "FAILED", first["state"]
+    assert "database full" in (first["state"]["message"] or ""), first["state"]["message"]
+    first_requests = _requests(sim, t0, host=host)
+    stored_first = {u for (u,) in s.rows("SELECT url FROM reports WHERE source_key = ?", RETRY_SOURCE)}
+    assert len(stored_first) == 2
+
+    # remove the fault, retry the same flow run as a user would
+    s.rows("DROP TRIGGER refuse_third_report")
+    t1 = time.time()
+    out = s.prefect("flow-run", "retry", run_id)
+    assert run_id in out or "retry" in out.lower(), out
+    again = s.wait_final(run_id)
+    assert again["state_type"] == "COMPLETED", again["state"]
+    retry_requests = _requests(sim, t1, host=host)
+
+    # the stored reports are the simulator's, each once
+    stored = s.rows("SELECT url, year FROM reports WHERE source_key = ?", RETRY_SOURCE)
+    assert len(stored) == len({u for u, _ in stored}), "a report was stored twice"
+    assert {u: y for u, y in stored} == {u: t.year for u, t in truth.items()}
+    docs = s.rows("SELECT url, COUNT(*) FROM documents WHERE source_key = ? GROUP BY url HAVING COUNT(*) > 1",
+                  RETRY_SOURCE)
+    assert docs == [], docs
+    assert s.rows("SELECT COUNT(*) FROM report_versions")[0][0] == 0
+    stats_dupes = s.rows("SELECT report_id, key FROM report_stats GROUP BY report_id, key HAVING COUNT(*) > 1")
+    assert stats_dupes == []
+    assert s.rows("SELECT state FROM crawl_runs WHERE run_id = ?", run_id) == [("COMPLETED",)]
+
+    # nothing the failed run downloaded is downloaded again (report pages and attachments;
+    # list pages are walked again by every run, to discover)
+    base = f"http://{host}:{port}"
+    attachments = {t.attachment_url for t in truth.values() if t.attachment_url}
+    bodies = set(truth) | attachments
+    downloaded = {base + e["path"] for e in first_requests if e["status"] == 200} & bodies
+    full_again = {base + e["path"] for e in retry_requests if e["status"] == 200} & bodies
+    revalidated = {base + e["path"] for e in retry_requests if e["status"] == 304}
+    fetched_attachments = downloaded & attachments
+    assert fetched_attachments, "the failed run should have fetched some attachments"
+    assert not (fetched_attachments & full_again), "an attachment was downloaded twice"
+    # pages whose report was stored: revalidated (304), their attachments not even asked for
+    assert stored_first <= revalidated
+    stored_attachments = {truth[u].attachment_url for u in stored_first if truth[u].attachment_url}
+    assert not stored_attachments & {base + e["path"] for e in retry_requests}
+    # A page whose report is not stored is fetched in full again by design (a 304 page has no
+    # body, and only a stub page's body names its attachment); its attachment comes back 304.
+    refetched_pages = (downloaded & full_again) - attachments
+    assert refetched_pages <= set(truth) - stored_first, refetched_pages
+    assert fetched_attachments - stored_attachments <= revalidated
+    print(f"failed run: {len(downloaded)} report bodies downloaded ({len(fetched_attachments)} attachments), "
+          f"{len(stored_first)} reports stored; retry: {len(revalidated & bodies)} answered 304, "
+          f"{len(refetched_pages)} pages of unstored reports downloaded again, "
+          f"{len(full_again - downloaded)} bodies the failed run never reached")
+
+
+# ----------------------------------------------------------------------------- politeness
+
+
+def test_two_processes_share_one_request_budget_per_host(served: Served) -> None:
+    s = served
+    sim, port = s.sim, s.sim_port
+    site1 = next(t for t in sim.ground_truth(port) if t.site == "site1")
+    host = site1.page_url.split("//", 1)[1].split(":", 1)[0]
+    t0 = time.time()
+    ids = [s.run_deployment(key) for key in POLITE_SOURCES]  # politeness on: the default
+    # the runner starts each flow run in a process of its own: record them while they run
+    run_processes: set[int] = set()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not all(s.flow_run(i)["state_type"] in FINAL for i in ids):
+        run_processes |= _children(s.serve_pid)
+        time.sleep(0.2)
+    runs = [s.wait_final(i) for i in ids]
+    assert all(r["state_type"] == "COMPLETED" for r in runs), [r["state"] for r in runs]
+
+    # the two runs overlapped in time, in two processes, through the host's Prefect rate limit
+    start = max(_ts(r["start_time"]) for r in runs)
+    end = min(_ts(r["end_time"]) for r in runs)
+    assert end - start > 2.0, "the two runs did not overlap"
+    assert len(run_processes) >= 2, run_processes
+    from flows.politeness import limit_name
+
+    resp = httpx.post(f"{s.api}/v2/concurrency_limits/filter", json={"limit": 50, "offset": 0}, timeout=10,
+                      trust_env=False)
+    limits = {lim["name"]: lim for lim in resp.json()}
+    assert limits[limit_name(host)]["slot_decay_per_second"] == RATE, limits.keys()
+
+    # every page of the host was requested by both sources: the work really was doubled
+    want = {t.page_url for t in sim.ground_truth(port) if t.site == "site1" and t.is_report and t.fault is None}
+    reqs = _requests(sim, t0, host=host)
+    paths = [e["path"] for e in reqs]
+    base = f"http://{host}:{port}"
+    assert all(paths.count(u.removeprefix(base)) == 2 for u in want), paths
+
+    # the host's combined rate: strict spacing allows floor(RATE * w) + 1 arrivals in any
+    # window of w seconds; tolerance: one more (request latency jitter between the slot
+    # grant and the arrival). Two independent budgets would allow about twice as many.
+    times = sorted(e["time"] for e in reqs)
+    window = 2.0
+    allowed = int(RATE * window) + 2
+    worst = max(sum(1 for t in times[i:] if t < ti + window) for i, ti in enumerate(times))
+    mean_rate = (len(times) - 1) / (times[-1] - times[0])
+    print(f"{len(times)} requests to {host} in {times[-1] - times[0]:.1f} s: mean {mean_rate:.2f}/s, "
+          f"at most {worst} in any {window:g} s (limit {RATE:g}/s, allowed {allowed})")
+    assert worst <= allowed, (worst, allowed)
+    assert mean_rate <= RATE * 1.05, mean_rate
+
+
+def _children(pid: int) -> set[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                out.add(int(stat.parent.name))
+    return out
