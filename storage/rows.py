@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from array import array
+import struct
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import chain, repeat
@@ -22,6 +22,7 @@ from .api import ReportItem, StorageError
 
 __all__ = [
     "CHILD_COLUMNS",
+    "HASH_SCHEME",
     "PG_TRUTH",
     "SQLITE_TRUTH",
     "ChildRows",
@@ -43,36 +44,57 @@ def as_utc(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
+#: which ``content_hash`` definition the stored hashes follow (migration 0002 moved
+#: every stored hash from 1 to 2); hashed in, so two schemes can never collide
+HASH_SCHEME = 2
+
+
 def content_hash(record: Record, text: str) -> str:
     """sha256 over every record field (order kept) and the extracted text.
 
     Order-sensitive on purpose: the stored record must rebuild exactly, so a
     reordered ``stats`` dict is a (cosmetic) change; ``3`` and ``3.0`` differ too.
-    Built without ``Record.to_dict()`` (``dataclasses.asdict`` deep-copies and was
-    half the cost of a whole upsert) and with the ~200 stats packed as binary
-    doubles plus an int/float flag, which is exact for any count below 2**53.
+
+    The encoding is a fixed layout, unambiguous without any escaping: a header
+    of 64-bit integers (scheme, year, list lengths, then the length of every
+    string, -1 for None), the check outcomes and None flags as bytes, all
+    strings concatenated as UTF-8, the stats values as binary doubles (exact for
+    any count below 2**53) and an int/float flag per value. Scheme 1 hashed
+    ``repr()`` of the fields instead: escaping ~16 KB of section text char by
+    char made the hash ~20% of a new-report upsert; this costs about a third.
+
+    Raises ``TypeError`` when a field that must be a string is not one.
     """
     c = record.contact
-    head = [
-        record.title,
-        record.year,
+    optional = (
         record.agency,
-        record.format,
         record.published_at,
         record.period_start,
         record.period_end,
-        [c.address, c.postcode, c.phone, c.fax, c.email, c.website],
-        [[s.number, s.heading, s.text] for s in record.sections],
-        [[ch.rule, ch.ok, ch.detail] for ch in record.checks],
-        record.warnings,
-    ]
-    vals = record.stats.values()
-    h = hashlib.sha256(repr(head).encode("utf-8"))
-    h.update(b"\x00" + "\x1f".join(record.stats).encode("utf-8") + b"\x00")
-    h.update(array("d", map(float, vals)).tobytes())
+        c.address,
+        c.postcode,
+        c.phone,
+        c.fax,
+        c.email,
+        c.website,
+    )
+    sections, checks, warnings, stats = record.sections, record.checks, record.warnings, record.stats
+    strings: list[str] = [record.title, record.format, *[o or "" for o in optional]]
+    for sec in sections:
+        strings += (sec.number, sec.heading, sec.text)
+    for ch in checks:
+        strings += (ch.rule, ch.detail)
+    strings += warnings
+    strings += stats
+    strings.append(text)
+    counts = (HASH_SCHEME, record.year, len(sections), len(checks), len(warnings), len(stats))
+    vals = stats.values()
+    # struct rather than array: ~2x faster from an iterable; "<" fixes the byte order
+    h = hashlib.sha256(struct.pack(f"<{6 + len(strings)}q", *counts, *map(len, strings)))
+    h.update(bytes([o is None for o in optional] + [bool(ch.ok) for ch in checks]))
+    h.update("".join(strings).encode("utf-8", "surrogatepass"))
+    h.update(struct.pack(f"<{len(vals)}d", *vals))
     h.update(bytes(map(is_, map(type, vals), repeat(int))))
-    h.update(b"\x00")
-    h.update(text.encode("utf-8"))
     return h.hexdigest()
 
 

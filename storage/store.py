@@ -86,7 +86,10 @@ class _Prepared:
         validate_item(item)
         self.item = item
         self.key: Key = (item.source_key, item.url)
-        self.hash = content_hash(item.record, item.text)
+        try:
+            self.hash = content_hash(item.record, item.text)
+        except (TypeError, ValueError, OverflowError) as exc:  # a non-string field, an absurd year
+            raise StorageError(f"{item.source_key} {item.url}: cannot store report: {exc}") from exc
         self.parsed_at = item.parsed_at or now
 
 
