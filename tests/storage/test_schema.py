@@ -45,3 +45,30 @@ def test_store_works_from_another_directory(tmp_path: Path, monkeypatch: pytest.
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
     assert db.exists()
     assert not (Path(os.getcwd()) / "alembic.ini").exists()
+
+
+def test_large_text_columns_use_lz4_on_postgresql(store_url: str) -> None:
+    """Migration 0003: PostgreSQL compresses report text and kept versions with lz4 (cheaper than pglz)."""
+    if store_url.startswith("sqlite"):
+        pytest.skip("TOAST compression is PostgreSQL's")
+    engine = make_engine(store_url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        if not conn.exec_driver_sql(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        ).scalar():
+            pytest.skip("this PostgreSQL server was built without lz4")
+        rows = conn.exec_driver_sql(
+            "SELECT c.relname, a.attname, a.attcompression FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE c.relnamespace = to_regnamespace(current_schema()) "
+            "AND (c.relname, a.attname) IN (('reports', 'text'), ('report_sections', 'text'), "
+            "('report_versions', 'record'), ('report_versions', 'text'))"
+        ).all()
+    engine.dispose()
+    assert sorted((r[0], r[1], r[2]) for r in rows) == [
+        ("report_sections", "text", "l"),
+        ("report_versions", "record", "l"),
+        ("report_versions", "text", "l"),
+        ("reports", "text", "l"),
+    ]
