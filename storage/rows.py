@@ -323,7 +323,9 @@ def diff_summary(old: Record, new: Record, old_text: str, new_text: str) -> str:
             o, n = old.stats, new.stats
             if o == n and list(o) == list(n) and all(type(v) is type(n[k]) for k, v in o.items()):
                 continue
-            changed = sorted(k for k in o.keys() | n.keys() if o.get(k) != n.get(k))
+            # keys whose value differs or that only one side has; the set operation
+            # runs in C (values are finite numbers, so 3 and 3.0 compare equal here)
+            changed = sorted({k for k, _ in o.items() ^ n.items()})
             if changed:
                 shown = ", ".join(changed[:5]) + (f" (+{len(changed) - 5} more)" if len(changed) > 5 else "")
                 parts.append(f"stats: {shown}")
