@@ -40,10 +40,14 @@ class ReportWriter:
     """Writes ``reports`` rows (dicts keyed by column name) on one dialect."""
 
     def __init__(self, dialect: Dialect) -> None:
-        self.columns: tuple[str, ...] = tuple(c.name for c in REPORTS.columns if c.name != "id")
-        procs = [(i, c.type.bind_processor(dialect)) for i, c in enumerate(REPORTS.columns) if c.name != "id"]
-        # positions shifted by the skipped id column
-        self._procs: list[tuple[int, Callable[[Any], Any]]] = [(i - 1, p) for i, p in procs if p is not None]
+        columns = [c for c in REPORTS.columns if c.name != "id"]
+        self.columns: tuple[str, ...] = tuple(c.name for c in columns)
+        #: (position, converter) of the columns the dialect converts (SQLite: DateTime)
+        self._procs: list[tuple[int, Callable[[Any], Any]]] = [
+            (i, proc)
+            for i, c in enumerate(columns)
+            if (proc := c.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        ]
 
     def _values(self, rows: Iterable[dict[str, Any]]) -> list[Any]:
         flat: list[Any] = []

@@ -149,3 +149,38 @@ def test_report_item_is_plain_data() -> None:
     item = make_item(0)
     assert isinstance(item, ReportItem)
     assert item.fetched_at > T0.replace(year=2000)
+
+
+def test_bulk_written_timestamps_are_stored_as_sqlalchemy_stores_them(store: Store) -> None:
+    """The reports rows go through the driver directly; their timestamps must match Core-written ones.
+
+    On SQLite a timestamp is text, so a different format (``isoformat``, an
+    offset suffix) would still read back but sort and compare wrongly in SQL.
+    """
+    from storage import DocumentItem
+
+    item = make_item(4, fetched_at=T0)
+    doc = DocumentItem(
+        source_key=item.source_key,
+        url=item.url,
+        fetched_at=item.fetched_at,
+        status=200,
+        final_url=item.url,
+        content_type="text/html",
+        sha256=item.document_sha256,
+        archive_path=None,
+        etag=None,
+        last_modified=None,
+        kind="report",
+        error_kind=None,
+        error_reason=None,
+    )
+    store.record_batch(documents=[doc], reports=[item])  # documents: SQLAlchemy Core
+    with store.engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT r.fetched_at, d.last_fetched, r.fetched_at = d.last_fetched, r.first_seen = d.first_seen "
+            "FROM reports r JOIN documents d ON d.url = r.url"
+        ).one()
+    assert row[2] and row[3], row
+    if store.dialect == "sqlite":
+        assert isinstance(row[0], str) and row[0] == row[1]
