@@ -5,7 +5,10 @@ anywhere in the batch rolls all of it back. Batches are de-duplicated (last
 item wins) and sorted by natural key before any statement, so that concurrent
 writers on PostgreSQL take row locks in the same order and cannot deadlock.
 Writes are SQLAlchemy Core ``INSERT … ON CONFLICT`` built with the dialect's
-own ``insert`` (SQLite or PostgreSQL).
+own ``insert`` (SQLite or PostgreSQL), except on the report hot path: the
+``reports`` rows go through pre-built multi-row statements (``report_sql``)
+and the ~250 child rows per report through the driver (multi-row ``INSERT`` on
+SQLite, ``COPY`` on PostgreSQL), all on the transaction's own connection.
 
 Reports: a cheap read of (key, content hash) for the batch comes first; when
 every item is unchanged the batch ends there, with no write and no write lock.
