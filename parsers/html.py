@@ -109,7 +109,28 @@ def _hidden(node: LexborNode) -> bool:
     return "display" in style and bool(re.search(r"display\s*:\s*none", style, re.I))
 
 
+def _word_body(tree: LexborHTMLParser) -> LexborNode | None:
+    """The body of a Word "save as web page" document (what many ``.doc`` reports really are).
+
+    Such a file is the document alone, with no site chrome, so its body is the content; its
+    ``WordSection1``, ``WordSection2``… divs are page-layout sections, and taking only the
+    largest one would drop the others. Recognised by Word's own marks: the ``Generator``
+    meta or the ``urn:schemas-microsoft-com:office:word`` namespace.
+    """
+    generator = next((m.attributes.get("content") or "" for m in tree.css('meta[name="Generator"]')), "")
+    html = tree.css_first("html")
+    office_ns = html is not None and any(
+        (v or "").startswith("urn:schemas-microsoft-com:office:word") for v in html.attributes.values()
+    )
+    if "Microsoft Word" in generator or office_ns:
+        return tree.body
+    return None
+
+
 def _find_container(tree: LexborHTMLParser) -> LexborNode | None:
+    word = _word_body(tree)
+    if word is not None and len(_WS.sub("", word.text(deep=True, separator=""))) >= _MIN_CONTAINER_CHARS:
+        return word
     for selector in CONTAINERS:
         best: LexborNode | None = None
         best_len = _MIN_CONTAINER_CHARS - 1

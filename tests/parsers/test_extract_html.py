@@ -105,3 +105,27 @@ def test_real_pages_have_no_stub_warning(corpus_dir: Path) -> None:
     for name in ("pingtan_2022.html", "pingtan_2013_county.html"):
         doc = extract(_page(corpus_dir, name))
         assert not any("stub" in w for w in doc.warnings)
+
+
+def test_word_web_page_is_read_whole_without_trafilatura(corpus_dir: Path) -> None:
+    """A .doc that is really Word's "save as web page" HTML: every layout section is kept
+    (Word starts a new ``WordSectionN`` div at each page-orientation change) and the
+    generic main-text heuristic is not used; it cost ~120 ms per such file and is for
+    pages with site chrome, which a Word document has none of."""
+    text = (corpus_dir / "text" / "chongqing_dadukou_2020.txt").read_text(encoding="utf-8")
+    paragraphs = [line for line in text.splitlines() if line.strip()]
+    half = len(paragraphs) // 2
+
+    def section(n: int, lines: list[str]) -> str:
+        return f"<div class=WordSection{n}>" + "".join(f"<p class=MsoNormal>{p}</p>" for p in lines) + "</div>"
+
+    html = (
+        '<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word">'
+        '<head><meta http-equiv=Content-Type content="text/html; charset=gb2312">'
+        '<meta name=Generator content="Microsoft Word 15"></head><body lang=ZH-CN>'
+        + section(1, paragraphs[:half]) + section(2, paragraphs[half:]) + "</body></html>"
+    )
+    doc = extract(html.encode("gbk", errors="xmlcharrefreplace"), filename="2020年报.doc")
+    assert doc.kind == "html"
+    assert not any("trafilatura" in w for w in doc.warnings)
+    assert paragraphs[0] in doc.text and paragraphs[-1] in doc.text  # both sections
