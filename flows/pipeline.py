@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -191,16 +191,20 @@ async def fetch_batch(
     candidates: Sequence[Candidate],
     validators: Mapping[str, Validators],
     run_id: str,
+    reread: Collection[str] = (),
 ) -> list[FetchedReport]:
     """Fetch one batch concurrently with conditional requests (the client keeps per-host
     politeness), then record what was fetched: validators and the fetch log.
 
     Recording right after fetching (before parsing) is what lets a run that dies later be
-    finished without refetching: the retry gets 304s and parses those bytes from the archive.
+    finished without refetching: the retry gets 304s and parses those bytes from the
+    archive (``reread``: the pages whose report is not stored yet).
     """
     from scrapers import fetch_report
 
-    fetched = list(await asyncio.gather(*(fetch_report(client, c, validators) for c in candidates)))
+    fetched = list(
+        await asyncio.gather(*(fetch_report(client, c, validators, reread=reread) for c in candidates))
+    )
     log = client.log[:]
     client.log.clear()
     # the bodies must be on disk for good before the store names them
@@ -408,6 +412,7 @@ class Stages(Protocol):
         batch: Sequence[Candidate],
         validators: Mapping[str, Validators],
         run_id: str,
+        reread: Collection[str] = (),
     ) -> list[FetchedReport]: ...
 
     async def parse(self, res: CrawlResources, jobs: Sequence[ParseJob]) -> list[ParseOutcome]: ...
@@ -429,8 +434,9 @@ class PlainStages:
         batch: Sequence[Candidate],
         validators: Mapping[str, Validators],
         run_id: str,
+        reread: Collection[str] = (),
     ) -> list[FetchedReport]:
-        return await fetch_batch(res, source, client, batch, validators, run_id)
+        return await fetch_batch(res, source, client, batch, validators, run_id, reread)
 
     async def parse(self, res: CrawlResources, jobs: Sequence[ParseJob]) -> list[ParseOutcome]:
         return await parse_jobs(res, jobs)
@@ -478,12 +484,6 @@ async def run_source(
             result.discovered = len(candidates)
             res.progress(source.key, "discovered", len(candidates))
             validators, done = await asyncio.to_thread(source_state, res, source.key)
-            # A page whose report is not stored yet is fetched in full: if it is a stub, only
-            # its body names the attachment, and a 304 would leave us parsing the stub. The
-            # attachment itself keeps its validators (304, then parsed from the archive).
-            for cand in candidates:
-                if cand.url not in done:
-                    validators.pop(cand.url, None)
             await _run_batches(source, res, stages, client, candidates, result, run_id, validators, done)
     except Exception as exc:  # a source-level failure fails this source only
         result.state = "failed"
@@ -560,7 +560,10 @@ async def _run_batches(
         try:
             for i in range(0, len(candidates), size):
                 t0 = time.perf_counter()
-                fetched = await stages.fetch(res, source, client, candidates[i : i + size], validators, run_id)
+                batch = candidates[i : i + size]
+                # pages whose report is not stored yet: a 304 for them reads the archived body
+                reread = frozenset(c.url for c in batch if c.url not in done)
+                fetched = await stages.fetch(res, source, client, batch, validators, run_id, reread)
                 result.stage_seconds["fetch"] += time.perf_counter() - t0
                 await queue.put(fetched)
         finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from email.message import Message
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
@@ -121,15 +121,32 @@ def _failed(url: str, role: Literal["page", "attachment"], exc: FetchError, star
 
 
 async def fetch_document(client: SourceClient, url: str, role: Literal["page", "attachment"],
-                         validators: Mapping[str, Validators] | None = None) -> FetchedDoc:
-    """One document with conditional headers from ``validators``; failures become outcomes."""
+                         validators: Mapping[str, Validators] | None = None, *,
+                         conditional: bool = True) -> FetchedDoc:
+    """One document with conditional headers from ``validators``; failures become outcomes.
+
+    ``conditional=False`` asks unconditionally but still compares with what is known, so
+    identical bytes are still ``unchanged``."""
     known = (validators or {}).get(url)
     started = time.monotonic()
     try:
-        result = await client.fetch(url, role=role, validators=known)
+        result = await client.fetch(url, role=role, validators=known if conditional else None)
     except FetchError as exc:
         return _failed(url, role, exc, started)
     return _doc_from(result, role, client, known)
+
+
+def _archived(client: SourceClient, sha256: str | None) -> bytes | None:
+    """The archived bytes of a hash, or None when the archive no longer has them intact."""
+    if not sha256:
+        return None
+    try:
+        data = client.archive.get(sha256)
+    except (FileNotFoundError, ValueError, OSError):
+        return None
+    import hashlib
+
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None
 
 
 def _is_html(doc: FetchedDoc) -> bool:
@@ -163,15 +180,28 @@ def stub_attachment(doc: FetchedDoc, title: str) -> str | None:
 
 
 async def fetch_report(client: SourceClient, candidate: Candidate,
-                       validators: Mapping[str, Validators] | None = None) -> FetchedReport:
+                       validators: Mapping[str, Validators] | None = None, *,
+                       reread: Container[str] = ()) -> FetchedReport:
     """Fetch a candidate's page and, for stub pages, its attachment (both recorded).
 
     ``validators`` maps URL → what the store has (ETag, Last-Modified, sha256): they turn
     into If-None-Match / If-Modified-Since, and a 304 or an unchanged sha256 makes the
     outcome ``unchanged`` so the caller skips parsing and writing. Never raises for
     network or server trouble.
+
+    ``reread``: pages whose report is not stored yet (a run that died after fetching, a
+    parse that failed). Their 304 still needs the body (only a stub's body names its
+    attachment, and the page is parsed), so it is read back from the raw archive rather
+    than downloaded again; if the archive lost it, the page is asked for unconditionally.
     """
     page = await fetch_document(client, candidate.url, "page", validators)
+    if page.outcome == "unchanged" and page.body is None and candidate.url in reread:
+        body = _archived(client, page.sha256)
+        if body is None:
+            page = await fetch_document(client, candidate.url, "page", validators, conditional=False)
+        else:
+            page.body = body
+            page.archive_path = str(client.archive.path_for(page.sha256 or ""))
     report = FetchedReport(candidate=candidate, page=page)
     if page.outcome in ("failed", "blocked") or page.body is None:
         return report

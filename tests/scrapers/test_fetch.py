@@ -92,6 +92,44 @@ async def test_recrawl_sends_validators_and_reports_unchanged(settings) -> None:
     assert c.log[1].outcome == "unchanged"
 
 
+async def test_a_304_stub_whose_report_is_not_stored_is_read_back_from_the_archive(settings) -> None:  # type: ignore[no-untyped-def]
+    """A retry of a run that died after fetching: the stub page answers 304, its body comes
+    from the raw archive (it names the attachment), and the attachment answers 304 too.
+    When the archive has lost the page, it is asked for again without validators."""
+    requests: list[tuple[str, str | None]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append((request.url.path, request.headers.get("if-none-match")))
+        tag = '"pdf-1"' if request.url.path.endswith(".pdf") else '"page-1"'
+        if request.headers.get("if-none-match") == tag:
+            return httpx.Response(304, headers={"etag": tag})
+        if request.url.path.endswith(".pdf"):
+            return httpx.Response(200, content=PDF, headers={"content-type": "application/pdf", "etag": tag})
+        return httpx.Response(200, content=STUB, headers={"content-type": "text/html; charset=utf-8", "etag": tag})
+
+    url = BASE + "202103/t1.html"
+    async with open_client(make_source(BASE), settings, transport=httpx.MockTransport(handler),
+                           resolver=public_resolver) as c:
+        first = await fetch_report(c, _cand(url))
+        assert first.attachment is not None
+        known = {d.url: Validators(etag=d.etag, sha256=d.sha256) for d in (first.page, first.attachment)}
+        requests.clear()
+        retry = await fetch_report(c, _cand(url), known, reread={url})
+        assert [status for _path, status in requests] == ['"page-1"', '"pdf-1"']  # both conditional
+        assert retry.page.outcome == "unchanged" and retry.page.body == STUB
+        assert retry.attachment is not None and retry.attachment.outcome == "unchanged"
+        assert retry.document.sha256 == first.attachment.sha256  # parsed from the archive
+        # the archive lost the page: one unconditional request, and the bytes still compare equal
+        Path(RawArchive(settings.archive).path_for(first.page.sha256 or "")).unlink()
+        requests.clear()
+        lost = await fetch_report(c, _cand(url), known, reread={url})
+        assert requests[:2] == [("/xxgk/nb/202103/t1.html", '"page-1"'), ("/xxgk/nb/202103/t1.html", None)]
+        assert lost.page.body == STUB and lost.page.outcome == "unchanged"
+        # a page whose report is stored is not read back: a 304 stays bodiless
+        done = await fetch_report(c, _cand(url), known)
+        assert done.page.body is None and done.attachment is None
+
+
 async def test_failures_are_outcomes_not_exceptions(settings) -> None:  # type: ignore[no-untyped-def]
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("gone.html"):
