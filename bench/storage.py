@@ -3,12 +3,15 @@
 A "full report" is what a 2021-format report parses to: the corpus's Huai'an
 2024 report run through the parser once (208 stats, six sections with ~5,700
 characters, 42 checks, a contact block), then copied with its own numbers per
-report; its 6,300-character extracted text (~18 KB UTF-8) is the text. Measured on a fresh SQLite file (tmp dir) and, when
-``GOVREPORTS_TEST_PG_URL`` is set, in a fresh PostgreSQL schema (dropped after).
+report; its 6,300-character extracted text (~18 KB UTF-8) is the text.
+Measured on a fresh SQLite file (tmp dir) and, when ``GOVREPORTS_TEST_PG_URL``
+is set, in a fresh PostgreSQL schema (dropped after).
 
-Rows: reports/s for first inserts, reports/s and ms/report for an unchanged
-re-upsert, the number of rows it changed (must be 0), and reports/s for a
-re-upsert where every report changed (versions kept, children replaced).
+Rows: reports/s for first inserts (SQLite also per CPU-second), reports/s and
+ms/report for an unchanged re-upsert, the write transactions it opened (must
+be 0), and reports/s for a re-upsert where every report changed (versions
+kept, children replaced). The machine is shared: run it a few times and
+compare medians.
 
 Run alone: ``uv run python -m bench.storage [--quick]``.
 """
