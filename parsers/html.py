@@ -14,6 +14,7 @@ The caller decodes (``parsers.decode``): this module only ever sees ``str``.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -23,7 +24,7 @@ from parsers.errors import ParseError
 from parsers.grid import Cell, build_grid, clean_cell, grid_lines
 from parsers.record import ExtractedDoc
 
-__all__ = ["CONTAINERS", "extract_html", "find_attachments", "page_meta"]
+__all__ = ["CONTAINERS", "StubScan", "extract_html", "find_attachments", "page_meta", "scan_stub"]
 
 #: content containers of the CMSs behind Chinese portals, most specific first
 CONTAINERS: tuple[str, ...] = (
@@ -313,25 +314,40 @@ def find_attachments(html_text: str, base_url: str) -> list[tuple[str, str]]:
 
     For the crawler: a report page whose body is only a link to the real report
     (an attachment stub) is followed to the attachment. Viewer links
-    (``viewer.html?file=…pdf``) yield the file they show.
+    (``viewer.html?file=…pdf``) yield the file they show; download scripts
+    (Hanweb ``downfile.jsp?filename=….pdf``) yield the script URL, which serves the file.
     """
-    tree = LexborHTMLParser(html_text)
+    return _attachments(LexborHTMLParser(html_text), base_url)
+
+
+#: query parameters whose value is the URL of the document itself (PDF viewers)
+_URL_PARAMS = ("file", "url")
+
+
+def _attachments(tree: LexborHTMLParser, base_url: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     seen: set[str] = set()
+
+    def keep(url: str, text: str) -> None:
+        absolute = urljoin(base_url, url) if base_url else url
+        if absolute not in seen:
+            seen.add(absolute)
+            found.append((absolute, _WS.sub(" ", text).strip()))
 
     def add(href: str, text: str) -> None:
         href = href.strip()
         if not href or href.startswith(("javascript:", "mailto:", "#", "{{")):
             return
-        candidates = [href]
+        if _is_attachment(href):
+            keep(href, text)
+            return
         query = parse_qs(urlsplit(href).query)
-        candidates.extend(query.get("file", []) + query.get("url", []))
-        for cand in candidates:
-            if _is_attachment(cand):
-                absolute = urljoin(base_url, cand) if base_url else cand
-                if absolute not in seen:
-                    seen.add(absolute)
-                    found.append((absolute, _WS.sub(" ", text).strip()))
+        for name, values in query.items():
+            for value in values:
+                if not _is_attachment(value):
+                    continue
+                # a viewer names the file's URL; a download script names only the file
+                keep(value if name.lower() in _URL_PARAMS else href, text)
                 return
 
     for node in tree.css("a[href]"):
@@ -341,3 +357,35 @@ def find_attachments(html_text: str, base_url: str) -> list[tuple[str, str]]:
     for node in tree.css("object[data]"):
         add(node.attributes.get("data") or "", "")
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class StubScan:
+    """What the crawler needs to decide whether a page is an attachment stub."""
+
+    #: linked documents, as ``find_attachments`` returns them
+    attachments: list[tuple[str, str]]
+    #: visible characters of the page's main text (whitespace removed); None when no
+    #: attachment is linked (the page cannot be a stub, so the body was not measured)
+    body_chars: int | None
+
+
+def scan_stub(html_text: str, base_url: str, *, short: int = 400) -> StubScan:
+    """Linked documents and the size of the main text, from ONE parse of the page.
+
+    Runs on the crawler's event loop for every report page, so it does the least that
+    decides: no attachments, stop; a known content container, measure its text (rendering
+    it, which drops scripts and styles, only when the raw text is near ``short``); no
+    container, the full ``extract_html``.
+    """
+    tree = LexborHTMLParser(html_text)
+    links = _attachments(tree, base_url)
+    if not links:
+        return StubScan(links, None)
+    container = _find_container(tree)
+    if container is None:
+        return StubScan(links, len(_WS.sub("", extract_html(html_text, url=base_url).text)))
+    raw = len(_WS.sub("", container.text(deep=True, separator="")))
+    if raw < short or raw > 10 * short:
+        return StubScan(links, raw)
+    return StubScan(links, len(_WS.sub("", _render(container)[0])))

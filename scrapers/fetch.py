@@ -41,14 +41,6 @@ def _ext(url: str) -> str:
     return ""
 
 
-def _download_links(html_text: str, base_url: str) -> list[tuple[str, str]]:
-    """Links to download scripts naming a report file in the query (not found by extension)."""
-    from scrapers.listing import extract_items
-
-    return [(it.url, it.title) for it in extract_items(html_text, base_url)
-            if urlsplit(it.url).query and _ext(it.url) and not urlsplit(it.url).path.lower().endswith(_REPORT_EXT)]
-
-
 def pick_attachment(links: list[tuple[str, str]], title: str = "") -> str | None:
     """The attachment most likely to be the report: report-ish link text, then PDF > DOCX > DOC > WPS."""
     usable = [(u, t) for u, t in links if _ext(u) or re.search(r"(?:^|/)P0\d+", urlsplit(u).path)]
@@ -164,19 +156,12 @@ def stub_attachment(doc: FetchedDoc, title: str) -> str | None:
     if doc.body is None or not _is_html(doc):
         return None
     from parsers.decode import decode_bytes
-    from parsers.html import extract_html, find_attachments
+    from parsers.html import scan_stub
 
-    decoded = decode_bytes(doc.body, doc.charset)
-    base = doc.final_url or doc.url
-    links = find_attachments(decoded.text, base)
-    links += [link for link in _download_links(decoded.text, base) if link[0] not in {u for u, _ in links}]
-    if not links:
+    scan = scan_stub(decode_bytes(doc.body, doc.charset).text, doc.final_url or doc.url, short=STUB_MAX_CHARS)
+    if not scan.attachments or scan.body_chars is None or scan.body_chars >= STUB_MAX_CHARS:
         return None
-    body = extract_html(decoded.text, encoding=decoded.encoding, url=doc.final_url or doc.url)
-    visible = re.sub(r"\s+", "", body.text)
-    if len(visible) >= STUB_MAX_CHARS:
-        return None
-    return pick_attachment(links, title)
+    return pick_attachment(scan.attachments, title)
 
 
 async def fetch_report(client: SourceClient, candidate: Candidate,
