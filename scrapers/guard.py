@@ -4,7 +4,7 @@ Order matters. The host allow-list is checked on the URL string first, so a redi
 ``http://169.254.169.254/`` or ``http://10.0.0.1/`` is refused without a DNS lookup or a
 connection. Only an allowed host is resolved, and every address it resolves to must be
 public unless the source is a loopback test/demo site (``allow_private``). The same
-address check runs again at connect time (``GuardedBackend`` in ``scrapers.http``), so DNS
+address check runs again at connect time (``scrapers.transport``), so DNS
 answers that change between the check and the connection (rebinding) gain nothing.
 """
 

@@ -6,7 +6,8 @@ client for one source; adapters and ``fetch_report`` only ever call its methods.
 
 Per request (``SourceClient.fetch``):
 1. URL checks (``scrapers.guard``): scheme, host allow-list (before any DNS), public
-   addresses unless ``allow_private``; repeated at connect time by ``GuardedBackend``.
+   addresses unless ``allow_private``; repeated at connect time by the transport
+   (``scrapers.transport``).
 2. robots.txt of the host (cached per client; Crawl-delay widens the host's spacing).
 3. Per-host slot from the ``HostLimiter`` (rate + concurrency), held for the request.
 4. GET, streamed; the body is decoded by ``scrapers.decompress`` in bounded steps and
@@ -29,10 +30,8 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
@@ -42,13 +41,13 @@ from scrapers.catalog import Source
 from scrapers.challenge import challenge_why
 from scrapers.decompress import DecodeFailure, make_decoder
 from scrapers.errors import FetchError, FetchErrorKind
-from scrapers.guard import Resolver, UrlPolicy, address_refusal, system_resolver
+from scrapers.guard import Resolver, UrlPolicy
 from scrapers.model import FetchLogEntry, Validators
 from scrapers.politeness import HostLimiter, HostPolicy, TokenBucketLimiter, host_slot
 from scrapers.robots import RobotsCache
+from scrapers.transport import AiohttpTransport, ConnectRefused
 
 __all__ = [
-    "GuardedBackend",
     "HttpResult",
     "RetryConfig",
     "SourceClient",
@@ -114,50 +113,6 @@ class _Transient(Exception):
         self.retry_after = retry_after
 
 
-class _Refused(httpcore.ConnectError):
-    """Raised at connect time by ``GuardedBackend``; httpx passes it up as ConnectError."""
-
-
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """The network backend under httpx: refuses non-public addresses when it connects.
-
-    The URL checks in ``UrlPolicy`` run first; this is the belt to their braces, closing
-    the gap between our DNS lookup and httpx's (DNS rebinding). It connects to the very
-    address it checked.
-    """
-
-    def __init__(self, *, allow_private: bool, resolver: Resolver | None = None):
-        self._inner = httpcore.AnyIOBackend()
-        self._allow_private = allow_private
-        self._resolver = resolver or system_resolver
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.AsyncNetworkStream:
-        target = host
-        if not self._allow_private:
-            addresses = await self._resolver(host)
-            refusals = [address_refusal(a) for a in addresses]
-            allowed = [a for a, why in zip(addresses, refusals, strict=True) if why is None]
-            if not addresses or len(allowed) != len(addresses):
-                raise _Refused(f"refused: {host} resolves to a non-public address ({refusals})")
-            target = allowed[0]
-        return await self._inner.connect_tcp(
-            target, port, timeout=timeout, local_address=local_address, socket_options=socket_options
-        )
-
-    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
-        raise _Refused("refused: unix sockets are never used")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
     """One verifying TLS context for every client of the process.
@@ -180,26 +135,18 @@ def make_http_client(
     """The httpx client the crawler uses: timeouts, honest UA, no auto-redirects, no proxies.
 
     ``trust_env=False`` because a proxy from the environment would send traffic somewhere
-    we did not check. ``transport`` is for tests (``httpx.MockTransport``); the default
-    transport connects through ``GuardedBackend``.
+    we did not check. ``transport`` is for tests (``httpx.MockTransport``); the default is
+    ``scrapers.transport.AiohttpTransport``, which checks addresses where it connects.
     """
     s = settings or get_settings()
     if transport is None:
-        ssl_context = _ssl_context()
-        http_transport = httpx.AsyncHTTPTransport(
-            verify=ssl_context,
-            trust_env=False,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-        )
-        # httpx has no public hook for the network backend; its pool is httpcore's.
-        http_transport._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
+        transport = AiohttpTransport(
+            allow_private=allow_private,
+            resolver=resolver,
+            ssl_context=_ssl_context(),
             max_connections=max_connections,
-            max_keepalive_connections=max_connections,
             keepalive_expiry=5.0,
-            network_backend=GuardedBackend(allow_private=allow_private, resolver=resolver),
         )
-        transport = http_transport
     return httpx.AsyncClient(
         transport=transport,
         follow_redirects=False,
@@ -452,11 +399,9 @@ class SourceClient:
         request = self.http.build_request("GET", url, headers=headers)
         try:
             response = await self.http.send(request, stream=True)
-        except _Refused as exc:
+        except ConnectRefused as exc:
             raise FetchError("refused", str(exc).removeprefix("refused: "), url=url) from None
         except httpx.ConnectError as exc:
-            if isinstance(exc.__cause__ or exc.__context__, _Refused):
-                raise FetchError("refused", str(exc), url=url) from None
             raise _Transient(f"connection failed: {exc or type(exc).__name__}") from None
         except httpx.TimeoutException as exc:
             raise _Transient(f"timeout: {type(exc).__name__}") from None
