@@ -170,6 +170,7 @@ DEMO_QUERIES: list[tuple[str, str]] = [
 def print_queries(console: Console, db: str) -> None:
     """Run the demo queries read-only and print each with its SQL and result."""
     from rich.table import Table
+    from rich.text import Text
 
     from storage.query import readonly_sql
 
@@ -177,11 +178,13 @@ def print_queries(console: Console, db: str) -> None:
         if not db.startswith("sqlite"):
             sql = sql.replace("group_concat(c.rule, ', ')", "string_agg(c.rule, ', ')").replace("substr(", "substring(")
         result = readonly_sql(db, sql)
-        table = Table(title=title, title_justify="left", caption=sql, caption_justify="left")
+        table = Table(title=title, title_justify="left")
         for col in result.columns:
             table.add_column(col)
         for row in result.rows:
             table.add_row(*("" if v is None else str(v) for v in row))
+        console.print()
+        console.print(Text(sql, style="dim"))  # the query at full width, not wrapped to the table's
         console.print(table)
 
 
