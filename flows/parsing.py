@@ -10,6 +10,7 @@ reason, so one report cannot take down a batch.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ __all__ = ["DocumentTimeout", "ParseJob", "ParseOutcome", "init_parse_worker", "
 _LIMITS: object | None = None
 #: seconds one document may take in this worker (0: no alarm, e.g. parsing inline)
 _TIMEOUT: float = 0.0
+#: scheduling priority of the parse workers relative to the crawl process (see init_parse_worker)
+PARSE_NICE = 10
 
 
 class DocumentTimeout(BaseException):  # a signal, like KeyboardInterrupt
@@ -61,6 +64,11 @@ def init_parse_worker(max_bytes: int, timeout: float, max_pdf_pages: int, memory
     cap = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     signal.signal(signal.SIGALRM, _alarm)
+    # Below the crawl's event loop in the scheduler: the loop feeds every stage (fetches,
+    # archive, store), and with workers on every core it lost the CPU to them and starved
+    # them of work a moment later. Niced, they still take all the CPU the loop leaves
+    # (1k-report crawl, 3 rounds each: median 115 reports/s at nice 0, 130 at nice 10).
+    os.nice(PARSE_NICE)
     _LIMITS, _TIMEOUT = limits, timeout
 
 
