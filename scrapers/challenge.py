@@ -23,6 +23,9 @@ _TS = re.compile(rb"\$_ts\s*=|\$_ts\.|\$_ts\[", re.I)
 _SCRIPT = re.compile(rb"<script\b[^>]*>.*?</script>", re.I | re.S)
 _TAGS = re.compile(rb"<[^>]+>")
 _SMALL = 8 * 1024
+#: above this many bytes, only a page carrying a wall's marks is looked at (see challenge_why)
+_BIG = 60_000
+_MARKS = re.compile(rb"\$_ts|assword", re.I)
 _SURE_ON_200 = ("$_ts", "cookie check", "verification")
 
 
@@ -32,13 +35,20 @@ def _visible_text_len(body: bytes) -> int:
 
 
 def challenge_why(status: int, body: bytes) -> str | None:
-    """Why this response is a challenge page, or None when it is content."""
+    """Why this response is a challenge page, or None when it is content.
+
+    Walls are a few kB. A body past ``_BIG`` bytes with none of their marks is content
+    without reading its text: the text test only sees the first 64 kB, and there the
+    parser's own "big page" exit never fired, so every report page paid for a regex pass
+    over 64 kB on the crawl's event loop.
+    """
     head = body[:65536]
-    reason: str | None
-    try:
-        reason = challenge_reason(head.decode("utf-8", "replace"))
-    except Exception:  # a helper's bug must not turn a page into a crash
-        reason = None
+    reason: str | None = None
+    if len(body) <= _BIG or _MARKS.search(head):
+        try:
+            reason = challenge_reason(head.decode("utf-8", "replace"))
+        except Exception:  # a helper's bug must not turn a page into a crash
+            reason = None
     if status in (202, 412):
         if reason:
             return reason

@@ -9,6 +9,7 @@ import re
 import time
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 
 import brotli
 import httpx
@@ -342,3 +343,17 @@ async def test_challenge_pages_are_blocked_not_retried(settings, status: int) ->
             await c.fetch(BASE + "a.html")
     assert ei.value.kind == "blocked" and len(calls) == 1
     assert c.log[-1].outcome == "blocked"
+
+
+def test_big_pages_are_challenge_checked_only_when_they_carry_a_walls_marks(corpus_dir: Path) -> None:
+    """A 255 kB report page is content without its text being read; a page past the size
+    bound that carries a ``$_ts`` bootstrap (here padded with a comment) is still read and
+    blocked."""
+    from scrapers.challenge import challenge_why
+
+    page = (corpus_dir / "html" / "pingtan_2022.html").read_bytes()
+    assert challenge_why(200, page) is None and challenge_why(412, page) is None
+    wall = (b"<html><head><script>$_ts=window['$_ts'];$_ts.nsd=1;</script></head><body>"
+            + b"<!--" + b"x" * 61_000 + b"--></body></html>")
+    assert len(wall) > 60_000
+    assert challenge_why(200, wall) is not None
