@@ -24,7 +24,7 @@ from parsers.errors import ParseError
 from parsers.grid import Cell, build_grid, clean_cell, grid_lines
 from parsers.record import ExtractedDoc
 
-__all__ = ["CONTAINERS", "StubScan", "extract_html", "find_attachments", "page_meta", "scan_stub"]
+__all__ = ["CONTAINERS", "StubScan", "extract_html", "find_attachments", "may_link_attachments", "page_meta", "scan_stub"]
 
 #: content containers of the CMSs behind Chinese portals, most specific first
 CONTAINERS: tuple[str, ...] = (
@@ -64,6 +64,11 @@ _PAGE_DATE = re.compile(
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜| - | — |——|－)\s*")
 _ATTACHMENT_EXT = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".zip", ".rar")
 _TRS_ATTACHMENT = re.compile(r"(?:^|/)P0\d{2}\d*\w*\.\w+$", re.I)
+#: bytes any attachment link must contain (an extension above, or a TRS ``P0…`` name):
+#: a page without them cannot link a document, whatever its encoding (links are ASCII)
+_ATTACHMENT_BYTES = re.compile(
+    rb"\.(?:" + b"|".join(re.escape(e[1:].encode()) for e in _ATTACHMENT_EXT) + rb")(?![a-z0-9])|P0\d\d", re.I
+)
 #: a table that is page layout rather than data: one column, or a huge cell
 _LAYOUT_CELL_CHARS = 600
 
@@ -368,6 +373,15 @@ class StubScan:
     #: visible characters of the page's main text (whitespace removed); None when no
     #: attachment is linked (the page cannot be a stub, so the body was not measured)
     body_chars: int | None
+
+
+def may_link_attachments(data: bytes) -> bool:
+    """False when raw page bytes cannot contain an attachment link: the crawler then skips
+    decoding and parsing the page for stub detection. UTF-16 pages are always scanned
+    (their ASCII is not single bytes)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
+    return _ATTACHMENT_BYTES.search(data) is not None
 
 
 def scan_stub(html_text: str, base_url: str, *, short: int = 400) -> StubScan:

@@ -156,8 +156,10 @@ def stub_attachment(doc: FetchedDoc, title: str) -> str | None:
     if doc.body is None or not _is_html(doc):
         return None
     from parsers.decode import decode_bytes
-    from parsers.html import scan_stub
+    from parsers.html import may_link_attachments, scan_stub
 
+    if not may_link_attachments(doc.body):
+        return None
     scan = scan_stub(decode_bytes(doc.body, doc.charset).text, doc.final_url or doc.url, short=STUB_MAX_CHARS)
     if not scan.attachments or scan.body_chars is None or scan.body_chars >= STUB_MAX_CHARS:
         return None

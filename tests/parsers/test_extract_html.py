@@ -129,3 +129,34 @@ def test_word_web_page_is_read_whole_without_trafilatura(corpus_dir: Path) -> No
     assert doc.kind == "html"
     assert not any("trafilatura" in w for w in doc.warnings)
     assert paragraphs[0] in doc.text and paragraphs[-1] in doc.text  # both sections
+
+
+def test_the_byte_prefilter_never_hides_a_linked_document(corpus_dir: Path) -> None:
+    """``may_link_attachments`` lets the crawler skip decoding pages that link nothing; it
+    must say yes for every page ``find_attachments`` finds a link on, in any encoding."""
+    from parsers.html import may_link_attachments
+
+    pages = [p.read_bytes() for p in sorted((corpus_dir / "html").glob("*.html"))]
+    links = [
+        '<a href="./P020230220604158215476.pdf">年报</a>',
+        '<a href="/module/download/downfile.jsp?classid=0&filename=2017年报.PDF">下载</a>',
+        '<a href="viewer.html?file=/u/2020.docx">查看</a>',
+        '<iframe src="/files/report.WPS"></iframe>',
+        '<a href="/u/统计表.xls">统计表</a>',
+    ]
+    for link in links:
+        for enc in ("utf-8", "gbk", "utf-16"):
+            pages.append(f"<html><body><p>附件：</p>{link}</body></html>".encode(enc))
+    linked = 0
+    for page in pages:
+        for enc in ("utf-8", "gbk", "utf-16"):
+            try:
+                text = page.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if find_attachments(text, "http://www.example.gov.cn/"):
+                linked += 1
+                assert may_link_attachments(page), page[:200]
+            break
+    assert linked >= len(links) * 3  # every generated page, in every encoding, was a real case
+    assert not may_link_attachments("<html><body><p>本年度共收到申请89件。</p><a href='/xxgk/'>返回</a></body></html>".encode("gbk"))
