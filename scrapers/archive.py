@@ -96,6 +96,17 @@ class RawArchive:
         except FileNotFoundError:
             raise FileNotFoundError(f"raw archive {self.root}: no object {sha256}") from None
 
+    def get_intact(self, sha256: str | None) -> bytes | None:
+        """The bytes stored under ``sha256`` if they are there and still hash to it, else None
+        (for callers that can fetch again instead: a lost or damaged file is not an error)."""
+        if not sha256 or not _HEX64.match(sha256):
+            return None
+        try:
+            data = self.path_for(sha256).read_bytes()
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == sha256 else None
+
     def __contains__(self, sha256: str) -> bool:
         return _HEX64.match(sha256 or "") is not None and self.path_for(sha256).exists()
 

@@ -128,19 +128,6 @@ async def fetch_document(client: SourceClient, url: str, role: Literal["page", "
     return _doc_from(result, role, client, known)
 
 
-def _archived(client: SourceClient, sha256: str | None) -> bytes | None:
-    """The archived bytes of a hash, or None when the archive no longer has them intact."""
-    if not sha256:
-        return None
-    try:
-        data = client.archive.get(sha256)
-    except (FileNotFoundError, ValueError, OSError):
-        return None
-    import hashlib
-
-    return data if hashlib.sha256(data).hexdigest() == sha256 else None
-
-
 def _is_html(doc: FetchedDoc) -> bool:
     ct = doc.content_type or ""
     if "html" in ct:
@@ -183,7 +170,7 @@ async def fetch_report(client: SourceClient, candidate: Candidate,
     """
     page = await fetch_document(client, candidate.url, "page", validators)
     if page.outcome == "unchanged" and page.body is None and candidate.url in reread:
-        body = _archived(client, page.sha256)
+        body = client.archive.get_intact(page.sha256)
         if body is None:
             page = await fetch_document(client, candidate.url, "page", validators, conditional=False)
         else:
