@@ -371,7 +371,8 @@ class StubScan:
     #: linked documents, as ``find_attachments`` returns them
     attachments: list[tuple[str, str]]
     #: visible characters of the page's main text (whitespace removed); None when no
-    #: attachment is linked (the page cannot be a stub, so the body was not measured)
+    #: attachment is linked or the page is a list of links (it cannot be a stub, so the
+    #: body was not measured)
     body_chars: int | None
 
 
@@ -398,7 +399,11 @@ def scan_stub(html_text: str, base_url: str, *, short: int = 400) -> StubScan:
         return StubScan(links, None)
     container = _find_container(tree)
     if container is None:
-        return StubScan(links, len(_WS.sub("", extract_html(html_text, url=base_url).text)))
+        try:
+            text = extract_html(html_text, url=base_url).text
+        except ParseError:  # a list of links, not a page with a body: not a stub either
+            return StubScan(links, None)
+        return StubScan(links, len(_WS.sub("", text)))
     raw = len(_WS.sub("", container.text(deep=True, separator="")))
     if raw < short or raw > 10 * short:
         return StubScan(links, raw)

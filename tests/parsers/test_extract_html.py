@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parsers import extract
+import pytest
+
+from parsers import ParseError, extract
 from parsers.html import extract_html, find_attachments
 
 
@@ -160,3 +162,19 @@ def test_the_byte_prefilter_never_hides_a_linked_document(corpus_dir: Path) -> N
             break
     assert linked >= len(links) * 3  # every generated page, in every encoding, was a real case
     assert not may_link_attachments("<html><body><p>本年度共收到申请89件。</p><a href='/xxgk/'>返回</a></body></html>".encode("gbk"))
+
+
+def test_a_column_page_of_document_links_is_not_taken_for_a_stub() -> None:
+    """A page with no content container that is a list of links to documents: stub
+    detection says "not a stub" instead of raising the parser's not-a-report error (the
+    crawler's batch must not fail on it; the parse stage records why it is no report)."""
+    from parsers.html import scan_stub
+
+    items = "".join(
+        f'<p><a href="/xxgk/nb/P0{2015 + i}0301.pdf">某县{2015 + i}年政府信息公开工作年度报告</a></p>' for i in range(8)
+    )
+    page = f"<html><body><div class='list'>{items}</div></body></html>"
+    with pytest.raises(ParseError, match="list of links"):
+        extract_html(page, url="http://www.example.gov.cn/xxgk/nb/")
+    scan = scan_stub(page, "http://www.example.gov.cn/xxgk/nb/")
+    assert len(scan.attachments) == 8 and scan.body_chars is None
