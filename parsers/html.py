@@ -64,11 +64,15 @@ _PAGE_DATE = re.compile(
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜| - | — |——|－)\s*")
 _ATTACHMENT_EXT = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".zip", ".rar")
 _TRS_ATTACHMENT = re.compile(r"(?:^|/)P0\d{2}\d*\w*\.\w+$", re.I)
-#: bytes any attachment link must contain (an extension above, or a TRS ``P0…`` name):
-#: a page without them cannot link a document, whatever its encoding (links are ASCII)
-_ATTACHMENT_BYTES = re.compile(
-    rb"\.(?:" + b"|".join(re.escape(e[1:].encode()) for e in _ATTACHMENT_EXT) + rb")(?![a-z0-9])|P0\d\d", re.I
+#: bytes any attachment link must contain (an extension above, or a TRS ``P0…`` name),
+#: searched in the page's ASCII-lowercased bytes: a page without them cannot link a
+#: document, whatever its encoding (links are ASCII). Two patterns, each starting with a
+#: literal, let ``re`` skip ahead by byte search; one alternation with ``re.I`` tested
+#: every position (1.6 → 0.2 ms on a 98 kB page).
+_ATTACHMENT_EXT_BYTES = re.compile(
+    rb"\.(?:" + b"|".join(re.escape(e[1:].encode()) for e in _ATTACHMENT_EXT) + rb")(?![a-z0-9])"
 )
+_TRS_NAME_BYTES = re.compile(rb"p0\d\d")
 #: a table that is page layout rather than data: one column, or a huge cell
 _LAYOUT_CELL_CHARS = 600
 
@@ -382,7 +386,8 @@ def may_link_attachments(data: bytes) -> bool:
     (their ASCII is not single bytes)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return True
-    return _ATTACHMENT_BYTES.search(data) is not None
+    low = data.lower()
+    return _ATTACHMENT_EXT_BYTES.search(low) is not None or _TRS_NAME_BYTES.search(low) is not None
 
 
 def scan_stub(html_text: str, base_url: str, *, short: int = 400) -> StubScan:

@@ -25,7 +25,6 @@ _TAGS = re.compile(rb"<[^>]+>")
 _SMALL = 8 * 1024
 #: above this many bytes, only a page carrying a wall's marks is looked at (see challenge_why)
 _BIG = 60_000
-_MARKS = re.compile(rb"\$_ts|assword", re.I)
 _SURE_ON_200 = ("$_ts", "cookie check", "verification")
 
 
@@ -43,8 +42,10 @@ def challenge_why(status: int, body: bytes) -> str | None:
     over 64 kB on the crawl's event loop.
     """
     head = body[:65536]
+    low = head.lower()  # byte search for the marks; a case-blind regex tested every position
+    marked = b"$_ts" in low or b"assword" in low
     reason: str | None = None
-    if len(body) <= _BIG or _MARKS.search(head):
+    if len(body) <= _BIG or marked:
         try:
             reason = challenge_reason(head.decode("utf-8", "replace"))
         except Exception:  # a helper's bug must not turn a page into a crash
@@ -52,12 +53,12 @@ def challenge_why(status: int, body: bytes) -> str | None:
     if status in (202, 412):
         if reason:
             return reason
-        if _TS.search(head) or (len(body) < _SMALL and _SCRIPT.search(head) and _visible_text_len(head) < 40):
+        if (marked and _TS.search(head)) or (len(body) < _SMALL and _SCRIPT.search(head) and _visible_text_len(head) < 40):
             return "blocked: JavaScript-only challenge page"
         return None
     if reason and any(k in reason for k in _SURE_ON_200):
         return reason
-    if _TS.search(head) and _visible_text_len(head) < 600:
+    if marked and _TS.search(head) and _visible_text_len(head) < 600:
         return "blocked: anti-bot challenge page (瑞数 $_ts script), not content"
     return None
 
