@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 
 from storage import Store
 from storage.engine import make_engine
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.migrate import HEAD, current_revision, head_revision, upgrade
 from storage.models import HEADLINE_KEYS, metadata
 
 
@@ -34,6 +34,25 @@ def test_upgrade_twice_is_a_noop(store_url: str) -> None:
     assert before is None and after == head_revision()
     assert upgrade(engine) == (after, after)
     engine.dispose()
+
+
+def test_the_recorded_head_is_alembics_head_and_an_open_at_head_needs_no_alembic(store_url: str) -> None:
+    """``HEAD`` is what lets an up-to-date database open without importing Alembic; a new
+    migration must move it (this test fails until it does)."""
+    import subprocess
+    import sys
+
+    assert head_revision() == HEAD
+    engine = make_engine(store_url)
+    upgrade(engine)
+    engine.dispose()
+    code = (
+        "import sys; from storage import Store; Store(sys.argv[1]).close(); "
+        "print(sorted(m for m in sys.modules if m == 'alembic' or m.startswith('alembic.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, store_url], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
 def test_store_works_from_another_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
