@@ -9,6 +9,7 @@ around it carries the chrome a parser must ignore: nav, sidebar, footer, scripts
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from portalsim.document import Para, ReportDoc, Table
@@ -66,9 +67,34 @@ def report_body_html(doc: ReportDoc) -> str:
             parts.append(_table_html(b))
         elif isinstance(b, Para):
             tab = '<span style="white-space: pre;">\t</span>' if b.heading else '<span style="white-space:pre">\t</span>'
-            style = ' style="font-weight: bold;"' if b.heading else ""
-            parts.append(f'<p{style}><span style="font-size: 16px;">{tab}{escape(b.text)}</span></p>')
+            style = _P_STYLE + ("font-weight: bold;" if b.heading else "")
+            parts.append(f'<p class="MsoNormal" style="{style}">{tab}{_runs(b.text)}</p>')
     return "".join(parts)
+
+
+_P_STYLE = (
+    "text-align:left;text-indent: 32pt; line-height: 27pt; background-color: white; "
+    "background-position: initial initial; background-repeat: initial initial;"
+)
+_RUN_CJK = '<span style="font-size:16.0pt;font-family:仿宋_GB2312;color:#444444;background:white;\nmso-font-kerning:0pt">'
+_RUN_ASCII = '<span style="font-size:16.0pt;color:#444444;background:white;mso-font-kerning:0pt">'
+_ASCII_RUN = re.compile(r"[\x00-\x7f]+")
+
+
+def _runs(text: str) -> str:
+    """A paragraph's text as Word pastes it: one styled ``<span>`` per run of the same
+    script (Word switches fonts between Chinese and ASCII), as in the corpus's pingtan
+    pages, where markup is ~10 bytes per character of text."""
+    out: list[str] = []
+    pos = 0
+    for m in _ASCII_RUN.finditer(text):
+        if m.start() > pos:
+            out.append(f"{_RUN_CJK}{escape(text[pos:m.start()])}</span>")
+        out.append(f"{_RUN_ASCII}{escape(m.group())}</span>")
+        pos = m.end()
+    if pos < len(text):
+        out.append(f"{_RUN_CJK}{escape(text[pos:])}</span>")
+    return "".join(out)
 
 
 def charset_meta(site: Site) -> str:
@@ -79,22 +105,82 @@ def charset_meta(site: Site) -> str:
     return ""
 
 
+#: the top menu and its drop-downs, as TRS portal templates carry them on every page
+_MENU: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("/", "首页", ()),
+    ("/zwgk/", "政务公开", ("政府信息公开", "政策文件", "政策解读", "规划计划", "财政信息", "人事信息", "重点领域信息公开", "建议提案办理")),
+    ("/jdhy/", "解读回应", ("文件解读", "图文解读", "视频解读", "回应关切", "新闻发布会", "在线访谈")),
+    ("/bsfw/", "办事服务", ("个人办事", "法人办事", "部门服务", "便民服务", "办事指南", "表格下载", "网上办事大厅")),
+    ("/hdjl/", "互动交流", ("领导信箱", "咨询投诉", "意见征集", "网上调查", "留言选登", "12345热线")),
+    ("/zjdq/", "走进本地", ("概况", "历史文化", "自然资源", "旅游景点", "投资环境", "行政区划")),
+)
+#: the footer's link tabs (other government sites); on-site paths, so nothing here leaves loopback
+_OUT_LINKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("省市政府网站", ("省人民政府", "福州市政府网站", "厦门市政府网站", "泉州市政府网站", "漳州市政府网站", "莆田市政府网站",
+                 "三明市政府网站", "南平市政府网站", "龙岩市政府网站", "宁德市政府网站", "平潭综合实验区")),
+    ("区县政府网站", ("鼓楼区", "台江区", "仓山区", "马尾区", "晋安区", "长乐区", "闽侯县", "连江县", "罗源县", "闽清县", "永泰县",
+                 "福清市")),
+    ("市直部门网站", ("发展和改革委员会", "教育局", "科学技术局", "工业和信息化局", "公安局", "民政局", "司法局", "财政局",
+                 "人力资源和社会保障局", "自然资源和规划局", "生态环境局", "住房和城乡建设局", "交通运输局", "水利局")),
+    ("其他网站", ("中国政府网", "国务院部门网站", "地方政府网站", "驻港澳机构网站", "驻外机构", "新华网", "人民网")),
+)
+#: the avalon/stat bootstrap real TRS pages inline at the end of the body (~3 kB)
+_BOOT_SCRIPT = (
+    '<script type="text/javascript">\n'
+    "\tvar windowRoot = avalon.define({$id: 'windowRoot', detailFont: 'middle', isStatic: false, curr: 1,\n"
+    "\t\tsearchAction: '/search/index.html', historyList: [], keyword: '',\n"
+    "\t\t$tog2: function (i) { windowRoot.curr = i; },\n"
+    "\t\t$togLinkkey: function () { setTimeout(function () { windowRoot.showHistory = false; }, 200); },\n"
+    "\t\t$setHistoryList: function () { var k = windowRoot.keyword.replace(/^\\s+|\\s+$/g, '');\n"
+    "\t\t\tif (!k) { return false; } var h = windowRoot.historyList.filter(function (x) { return x !== k; });\n"
+    "\t\t\th.unshift(k); windowRoot.historyList = h.slice(0, 8);\n"
+    "\t\t\ttry { localStorage.setItem('searchHistory', JSON.stringify(windowRoot.historyList)); } catch (e) {}\n"
+    "\t\t\treturn true; }});\n"
+    "\tavalon.ready(function () { try { windowRoot.historyList = JSON.parse(localStorage.getItem('searchHistory')) || []; }\n"
+    "\t\tcatch (e) { windowRoot.historyList = []; } avalon.scan(document.body); });\n"
+    "\tfunction setFont(size) { windowRoot.detailFont = size; }\n"
+    "\tfunction printPage() { window.print(); }\n"
+    "\tfunction closeWindow() { window.opener = null; window.open('', '_self'); window.close(); }\n"
+    "\tvar _hmt = _hmt || []; (function () { var hm = document.createElement('script');\n"
+    "\t\thm.src = '/images/stat.js'; var s = document.getElementsByTagName('script')[0];\n"
+    "\t\ts.parentNode.insertBefore(hm, s); })();\n"
+    "\t(function () { var ua = navigator.userAgent.toLowerCase(); var isIE = ua.indexOf('msie') > -1;\n"
+    "\t\tif (isIE && parseInt(ua.match(/msie ([\\d.]+)/)[1], 10) < 10) {\n"
+    "\t\t\tdocument.getElementById('browser_tip').style.display = 'block'; } })();\n"
+    "</script>\n"
+)
+
+
 def _nav(site: Site) -> str:
-    links = "".join(
-        f'<li><a href="{href}">{label}</a></li>'
-        for href, label in (
-            ("/", "首页"), ("/zwgk/", "政务公开"), ("/jdhy/", "解读回应"), ("/bsfw/", "办事服务"),
-            ("/hdjl/", "互动交流"), ("/zjdq/", "走进本地"),
+    """The header: logo, login links, the two-level menu and the search box (~8 kB, as on
+    the corpus's pingtan pages)."""
+    items = []
+    for n, (href, label, subs) in enumerate(_MENU):
+        drop = "".join(
+            f'\n\t\t\t\t\t\t\t<li class="trt-col-ave-4"><a href="{href}{k:02d}/" target="_blank" title="{t}">{t}</a></li>'
+            for k, t in enumerate(subs, 1)
         )
-    )
+        sub = f'\n\t\t\t\t\t\t<div class="menu_sub menu_sub_{n}"><ul class="trt-row">{drop}\n\t\t\t\t\t\t</ul></div>' if subs else ""
+        items.append(f'\n\t\t\t\t\t<li class="menu_item" ms-mouseenter="$hover({n})"><a href="{href}">{label}</a>{sub}</li>')
+    name = escape(site.name)
     return (
-        '<div class="header menu_hov"><div class="row"><div class="logo">'
-        f'<a href="/"><img src="/images/site_logo.png" alt="{escape(site.name)}" /></a></div>'
-        '<div class="header_link_02"><a id="logined" href="javascript:void(0);">登录</a>'
-        '<a id="registered" href="javascript:void(0);">注册</a><span>网站支持IPV6</span></div>'
-        f'<div class="menu_base"><ul class="clearflx" role="navigation">{links}</ul></div>'
-        '<div class="search_fixed"><form method="get" action="/search/index.html">'
-        '<input type="text" placeholder="请输入搜索内容" name="key" /><button>搜索</button></form></div></div></div>'
+        '<div class="header menu_hov">\n\t<div class="row">\n\t\t<div class="logo">'
+        f'<a href="/"><img src="/images/site_logo.png" alt="{name}" /></a></div>\n'
+        '\t\t<div class="header_link_02"><a id="logined" href="javascript:void(0);">登录</a>'
+        '<a id="registered" href="javascript:void(0);">注册</a><a href="/wza/">无障碍</a><a href="/en/">English</a>'
+        '<span>网站支持IPV6</span></div>\n'
+        f'\t\t<div class="menu_base">\n\t\t\t<ul class="clearflx" role="navigation">{"".join(items)}\n\t\t\t</ul>\n\t\t</div>\n'
+        '\t</div>\n</div>\n'
+        '<div class="banner_header">\n\t<div class="row">\n\t\t<div class="trt-row">\n'
+        '\t\t\t<div class="trt-col-7 trt-col-sm-0"><div class="area_weather"><p><font ms-text="now|date(\'yyyy年MM月dd日 EEEE\')"></font></p>'
+        '<p ms-text="weather+\'\'+temp"></p></div></div>\n'
+        '\t\t\t<div class="trt-col-10 trt-col-sm-18" role="interaction" des="搜索">\n'
+        '\t\t\t\t<div class="search_area" id="header"><form method="get" action="/search/index.html" target="_blank">'
+        f'<input type="text" class="search_input" placeholder="请输入搜索内容" name="key" ms-duplex="keyword" /><button>搜索</button></form>\n'
+        '\t\t\t\t<div class="hot_words"><span>热词：</span><a href="/search/index.html?key=年报">年报</a>'
+        '<a href="/search/index.html?key=政务公开">政务公开</a><a href="/search/index.html?key=依申请公开">依申请公开</a>'
+        '<a href="/search/index.html?key=财政预决算">财政预决算</a></div></div>\n'
+        '\t\t\t</div>\n\t\t</div>\n\t</div>\n</div>'
     )
 
 
@@ -105,15 +191,32 @@ def _sidebar() -> str:
 
 
 def _footer(site: Site) -> str:
+    """The footer: link tabs to other government sites, site identifiers, scripts (~12 kB)."""
+    tabs = []
+    for n, (label, names) in enumerate(_OUT_LINKS, 1):
+        links = "".join(
+            f'\n\t\t\t\t\t\t<li class="trt-col-ave-7 trt-col-sm-24">\n\t\t\t\t\t\t\t'
+            f'<a href="/wzlj/{n}_{k}.html" target="_blank" title="{t}">{t}</a>\n\t\t\t\t\t\t</li>'
+            for k, t in enumerate(names, 1)
+        )
+        tabs.append(
+            f'\n\t\t\t<li class="trt-col-6" ms-click="$tog2({n})" ms-class="on:curr==={n}">\n\t\t\t\t<p>{label}</p>'
+            f'\n\t\t\t\t<div class="shadow_base" Id="yqlj_{n}">\n\t\t\t\t\t<ul class="trt-row">{links}'
+            "\n\t\t\t\t\t</ul>\n\t\t\t\t</div>\n\t\t\t</li>"
+        )
     return (
-        '<div class="footer"><div class="row"><div class="footer_link">'
-        '<a href="/wzdt/">网站地图</a> | <a href="/lxwm/">联系我们</a> | <a href="/sybz/">使用帮助</a></div>'
-        f'<p>主办单位：{escape(site.name)}办公室　　网站标识码：{3500000000 + site.index * 17}</p>'
-        f'<p>ICP备案号：X ICP备{10000000 + site.index}号　　公安机关备案号：{35010202000000 + site.index}</p>'
-        '<p>建议使用1024×768分辨率，IE10以上版本浏览器</p></div></div>'
-        '<script type="text/javascript" src="/images/model.min.js"></script>'
-        '<script type="text/javascript">var _hmt = _hmt || [];(function(){var hm=document.createElement("script");'
-        'hm.src="/images/stat.js";var s=document.getElementsByTagName("script")[0];s.parentNode.insertBefore(hm,s);})();</script>'
+        '<div class="footer">\n\t<div class="border_t_solid_01"></div>\n\t<div class="row">\n'
+        f'\t\t<div class="out_links" role="navigation" des="网站链接">\n\t\t\t<ul class="trt-row" ms-controller="tabYqlj">{"".join(tabs)}'
+        "\n\t\t\t</ul>\n\t\t</div>\n\t</div>\n"
+        '\t<div class="row"><div class="footer_link">'
+        '<a href="/wzdt/">网站地图</a> | <a href="/lxwm/">联系我们</a> | <a href="/sybz/">使用帮助</a> | <a href="/wzsm/">网站声明</a></div>\n'
+        f'\t<p>主办单位：{escape(site.name)}办公室　　网站标识码：{3500000000 + site.index * 17}</p>\n'
+        f'\t<p>ICP备案号：X ICP备{10000000 + site.index}号　　公安机关备案号：{35010202000000 + site.index}</p>\n'
+        '\t<p>建议使用1024×768分辨率，IE10以上版本浏览器</p><p id="browser_tip" style="display:none">您的浏览器版本过低</p></div>\n'
+        '</div>\n'
+        '<script type="text/javascript" src="/images/avalon.min.js"></script>\n'
+        '<script type="text/javascript" src="/images/model.min.js"></script>\n'
+        f"{_BOOT_SCRIPT}"
     )
 
 

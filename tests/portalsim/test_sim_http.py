@@ -85,3 +85,23 @@ def test_index_host_serves_truth_catalog_and_log(sim: Simulator, client: httpx.C
 def test_unknown_paths_are_404(sim: Simulator, client: httpx.Client) -> None:
     assert client.get(sim.base_url(0) + "/zwgk/zfxxgk/zfxxgknb/209901/t20990101_1.htm").status_code == 404
     assert client.get(sim.base_url(2) + "/gkmlpt/api/all/1?page=1").status_code == 404
+
+
+def test_report_pages_carry_portal_chrome_and_word_markup_like_the_corpus(sim: Simulator, client: httpx.Client) -> None:
+    """Real TRS report pages (corpus/html/pingtan_*.html) are mostly markup: a two-level menu,
+    a footer of links to other government sites, inline scripts and Word-pasted paragraphs
+    (one styled span per run). The simulator serves that weight, so a crawler or a reference
+    pipeline benchmarked on it pays what a real portal costs, and the parser's container
+    still keeps every bit of chrome out of the report text."""
+    from parsers.decode import decode_bytes
+    from parsers.html import extract_html
+
+    item = _report(sim, 0)
+    url = sim.base_url(0) + item.path
+    page = client.get(url).content
+    html = decode_bytes(page).text
+    assert html.count("<a ") >= 60 and "out_links" in html and "MsoNormal" in html
+    text = extract_html(html, url=url).text
+    chrome = ("福州市政府网站", "网站地图", "走进本地", "热词", "windowRoot", "主办单位")
+    assert not [c for c in chrome if c in text]
+    assert len(page) > 2.5 * len(text.encode("utf-8")), (len(page), len(text))
