@@ -179,7 +179,7 @@ def run_server(args: Sequence[str]) -> None:
 
 
 def start_local_server(port: int = DEFAULT_PORT, timeout: float = 120.0) -> ApiChoice:
-    """Start ``prefect server start`` detached on 127.0.0.1 and wait until it is healthy.
+    """Start Prefect's server (through ``run_server``) detached on 127.0.0.1 and wait until it is healthy.
 
     Detached (own session) so it outlives the command; its log goes to
     ``$PREFECT_HOME/server.log``. The UI is served too, so the user can watch runs.
@@ -189,7 +189,7 @@ def start_local_server(port: int = DEFAULT_PORT, timeout: float = 120.0) -> ApiC
     if not _port_free(port):
         port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
-    env = {**SERVER_TUNING, **os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_UI_API_URL": url}
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_UI_API_URL": url}
     env.pop("PREFECT_API_URL", None)
     log = (home / "server.log").open("ab")
     proc = subprocess.Popen(
