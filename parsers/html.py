@@ -73,6 +73,9 @@ _ATTACHMENT_EXT_BYTES = re.compile(
     rb"\.(?:" + b"|".join(re.escape(e[1:].encode()) for e in _ATTACHMENT_EXT) + rb")(?![a-z0-9])"
 )
 _TRS_NAME_BYTES = re.compile(rb"p0\d\d")
+#: the same two tests on a lowercased link (``_attachments``' prefilter)
+_ATTACHMENT_EXT_TEXT = re.compile(_ATTACHMENT_EXT_BYTES.pattern.decode())
+_TRS_NAME_TEXT = re.compile(r"p0\d\d")
 #: a table that is page layout rather than data: one column, or a huge cell
 _LAYOUT_CELL_CHARS = 600
 
@@ -343,10 +346,16 @@ def _attachments(tree: LexborHTMLParser, base_url: str) -> list[tuple[str, str]]
             seen.add(absolute)
             found.append((absolute, _WS.sub(" ", text).strip()))
 
-    def add(href: str, text: str) -> None:
+    def add(href: str, node: LexborNode | None) -> None:
         href = href.strip()
         if not href or href.startswith(("javascript:", "mailto:", "#", "{{")):
             return
+        low = href.lower()
+        # a link that names no document anywhere (not even percent-encoded) is none: most
+        # links on a page are menus and footers, so they skip the URL parsing below
+        if "%" not in low and not _ATTACHMENT_EXT_TEXT.search(low) and not _TRS_NAME_TEXT.search(low):
+            return
+        text = (node.text(deep=True) or node.attributes.get("title") or "") if node is not None else ""
         if _is_attachment(href):
             keep(href, text)
             return
@@ -360,11 +369,11 @@ def _attachments(tree: LexborHTMLParser, base_url: str) -> list[tuple[str, str]]
                 return
 
     for node in tree.css("a[href]"):
-        add(node.attributes.get("href") or "", node.text(deep=True) or node.attributes.get("title") or "")
+        add(node.attributes.get("href") or "", node)
     for node in tree.css("iframe[src], embed[src]"):
-        add(node.attributes.get("src") or "", "")
+        add(node.attributes.get("src") or "", None)
     for node in tree.css("object[data]"):
-        add(node.attributes.get("data") or "", "")
+        add(node.attributes.get("data") or "", None)
     return found
 
 
