@@ -141,13 +141,13 @@ def _measure(engine_name: str, url: str, n: int) -> list[dict[str, Any]]:
             f"{n} new reports ({_shape()}), batches of {BATCH}, wall clock",
         )
     )
-    if engine_name == "sqlite":  # in-process: CPU time is the whole cost, minus waiting for a shared CPU
+    if engine_name == "sqlite":  # in-process: CPU time is the whole cost (writer and checkpoint thread)
         out.append(
             _row(
                 "storage.sqlite.insert_full_reports_cpu",
                 n / dcpu,
                 "reports/s",
-                "same run, per CPU-second of this process (what an unshared core would do)",
+                "same run, per CPU-second of this process (the writer and its WAL checkpoint thread)",
             )
         )
 
