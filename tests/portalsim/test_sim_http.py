@@ -77,6 +77,7 @@ def test_index_host_serves_truth_catalog_and_log(sim: Simulator, client: httpx.C
     catalog = Catalog.model_validate(yaml.safe_load(client.get(idx + "/_sim/catalog.yaml").text))
     assert [s.adapter for s in catalog.sources] == ["trs", "hanweb", "jsonapi", "generic"]
     assert all(s.allow_private and s.start_urls[0].startswith("http://127.0.0.") for s in catalog.sources)
+    assert client.get(sim.base_url(0) + "/robots.txt").status_code < 500  # site0 (127.0.0.2) has been asked something
     log = client.get(idx + "/_sim/log.json", params={"host": "127.0.0.2"}).json()
     assert log and {e["host"] for e in log} == {"127.0.0.2"}
     assert set(log[0]) >= {"time", "host", "method", "path", "status", "bytes", "conditional"}
