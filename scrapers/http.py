@@ -30,6 +30,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -124,6 +125,35 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=False)
 
 
+class _Jar(httpx.Cookies):
+    """httpx's cookie jar, minus its work on responses that set no cookie.
+
+    ``httpx.Cookies.extract_cookies`` wraps every response and its request in ``urllib``
+    objects before the jar looks for ``Set-Cookie``: ~6% of the CPU of an unchanged recrawl,
+    whose 304s never set one.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers:
+            super().extract_cookies(response)
+
+
+class _CrawlClient(httpx.AsyncClient):
+    """``httpx.AsyncClient`` whose jar is a ``_Jar`` (httpx reaches it through ``cookies``)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._jar = _Jar(kwargs.get("cookies"))
+
+    @property  # type: ignore[override]
+    def cookies(self) -> httpx.Cookies:
+        return self._jar
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        self._jar = _Jar(cookies)
+
+
 def make_http_client(
     settings: Settings | None = None,
     *,
@@ -147,7 +177,7 @@ def make_http_client(
             max_connections=max_connections,
             keepalive_expiry=5.0,
         )
-    return httpx.AsyncClient(
+    return _CrawlClient(
         transport=transport,
         follow_redirects=False,
         trust_env=False,

@@ -357,3 +357,19 @@ def test_big_pages_are_challenge_checked_only_when_they_carry_a_walls_marks(corp
             + b"<!--" + b"x" * 61_000 + b"--></body></html>")
     assert len(wall) > 60_000
     assert challenge_why(200, wall) is not None
+
+
+async def test_a_cookie_a_page_sets_is_sent_back_and_pages_without_one_leave_the_jar_alone(settings) -> None:  # type: ignore[no-untyped-def]
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        if request.url.path.endswith("a.htm"):
+            return httpx.Response(200, content=b"<html>a</html>", headers={"Set-Cookie": "JSESSIONID=abc; Path=/"})
+        return httpx.Response(200, content=b"<html>b</html>")
+
+    async with _client(handler, settings) as c:
+        await c.fetch(BASE + "a.htm")
+        await c.fetch(BASE + "b.htm")
+        await c.fetch(BASE + "c.htm")
+    assert seen == [None, "JSESSIONID=abc", "JSESSIONID=abc"]
