@@ -81,7 +81,12 @@ class WalCheckpointer:
             thread, self._thread = self._thread, None
             self._closing = True
             self._wake.set()
-        if thread is not None and thread.is_alive() and self._pid == os.getpid():
+        if (
+            thread is not None
+            and thread.is_alive()
+            and self._pid == os.getpid()
+            and thread is not threading.current_thread()  # close() from a finalizer run on the thread
+        ):
             thread.join()
 
     def _run(self) -> None:

@@ -152,6 +152,10 @@ def _checkpoint_in_background(engine: Engine, checkpointer: WalCheckpointer) -> 
     def _on_dispose(_engine: Engine) -> None:
         checkpointer.close()
 
+    # an engine dropped without dispose() (a one-off ``make_engine`` in a long-lived
+    # process) must not leave its thread and connection behind
+    weakref.finalize(engine, checkpointer.close)
+
 
 _SQLITE_DENY = {
     sqlite3.SQLITE_ATTACH,

@@ -7,10 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from storage import Store
 from storage import checkpoint as checkpoint_mod
-from storage.engine import PAGE_SIZE
+from storage.engine import PAGE_SIZE, checkpointer_of, make_engine
 from tests.storage.storage_helpers import make_item
 
 
@@ -39,7 +40,7 @@ def test_writers_leave_checkpoints_to_the_background_thread(tmp_path: Path) -> N
         wal = db.with_name("g.db-wal")
         assert wal.stat().st_size > 1_000 * PAGE_SIZE // 4
         # the thread copies every committed frame without anybody else checkpointing
-        ckpt = _checkpointer(store)
+        ckpt = _checkpointer(store.engine)
         _wait(
             lambda: ckpt.last is not None and ckpt.last[1] > 0 and ckpt.last[1] == ckpt.last[2],
             "a full checkpoint",
@@ -64,7 +65,7 @@ def test_the_wal_is_restarted_when_it_grows_under_continuous_writes(
         for batch in range(30):  # ~30 × 3 MB, back to back
             store.upsert_reports(_long_text_items(16, batch * 16, kb=64))
             written += 16 * 64 * 1024 * 3  # UTF-8: 3 bytes per character
-        ckpt = _checkpointer(store)
+        ckpt = _checkpointer(store.engine)
         _wait(lambda: ckpt.last is not None and ckpt.last[1] == ckpt.last[2], "the last checkpoint")
         wal = db.with_name("g.db-wal").stat().st_size
         # without the restarts it would be all of it; under load the thread may lag a few batches
@@ -78,7 +79,7 @@ def test_a_checkpoint_failure_is_logged_and_writes_go_on(
 ) -> None:
     db = tmp_path / "g.db"
     with Store(f"sqlite:///{db}") as store:
-        ckpt = _checkpointer(store)
+        ckpt = _checkpointer(store.engine)
         broken = checkpoint_mod.WalCheckpointer(tmp_path / "missing-dir" / "x.db")
         broken.nudge()
         _wait(lambda: broken._thread is not None and not broken._thread.is_alive(), "the thread to give up")
@@ -88,9 +89,23 @@ def test_a_checkpoint_failure_is_logged_and_writes_go_on(
         assert ckpt.path == db
 
 
-def _checkpointer(store: Store) -> checkpoint_mod.WalCheckpointer:
-    from storage.engine import checkpointer_of
-
-    ckpt = checkpointer_of(store.engine)
+def _checkpointer(engine: Engine) -> checkpoint_mod.WalCheckpointer:
+    ckpt = checkpointer_of(engine)
     assert ckpt is not None
     return ckpt
+
+
+def test_an_engine_dropped_without_dispose_stops_its_thread(tmp_path: Path) -> None:
+    import gc
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'g.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x)")
+    ckpt = _checkpointer(engine)
+    _wait(lambda: ckpt._thread is not None and ckpt._thread.is_alive(), "the thread to start")
+    thread = ckpt._thread
+    del engine, conn
+    gc.collect()
+    assert thread is not None
+    thread.join(timeout=10)
+    assert not thread.is_alive()
