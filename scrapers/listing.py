@@ -106,11 +106,9 @@ def extract_items(html_text: str, base_url: str) -> list[ListItem]:
         if not href or href.startswith(("javascript:", "mailto:", "#", "tel:")):
             continue
         url = resolve(href)
-        if (
-            url in seen
-            or not url.startswith(("http://", "https://"))
-            or urlsplit(url).scheme not in ("http", "https")
-        ):
+        # urljoin lowercases the scheme, so the prefix is the whole test (it also drops an
+        # authority-less ``https:x`` that urljoin leaves as is)
+        if url in seen or not url.startswith(("http://", "https://")):
             continue
         text = _WS.sub(" ", a.text(deep=True) or "").strip()
         title = _WS.sub(" ", attrs.get("title") or "").strip()

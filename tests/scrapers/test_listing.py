@@ -95,3 +95,12 @@ def test_a_real_list_page_gives_report_candidates_with_their_dates() -> None:
 def test_may_be_report_title_is_necessary_for_is_annual_report_title(title: str) -> None:
     if is_annual_report_title(title):
         assert may_be_report_title(" ".join(title.split()))
+
+
+def test_anchors_keep_http_in_any_case_and_drop_other_schemes() -> None:
+    html = (
+        '<ul><li><a href="HTTP://h.gov.cn/a.htm">A</a></li><li><a href="ftp://h.gov.cn/b">B</a></li>'
+        '<li><a href="/c.htm">C</a></li><li><a href="javascript:void(0)">D</a></li></ul>'
+    )
+    urls = [it.url for it in extract_items(html, "http://h.gov.cn/list/index.htm")]
+    assert urls == ["http://h.gov.cn/a.htm", "http://h.gov.cn/c.htm"]
