@@ -13,13 +13,16 @@ A file engine copies its WAL into the database on a thread of its own
 from __future__ import annotations
 
 import sqlite3
+import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from .checkpoint import JOURNAL_SIZE_LIMIT, WRITER_CHECKPOINT_BYTES, WalCheckpointer
@@ -32,6 +35,7 @@ __all__ = [
     "is_sqlite",
     "make_engine",
     "make_readonly_engine",
+    "open_engine",
     "sqlite_path",
 ]
 
@@ -119,6 +123,35 @@ def make_engine(url: str) -> Engine:
     if path is not None:
         _checkpoint_in_background(engine, WalCheckpointer(path))
     return engine
+
+
+def open_engine(url: str, prepare: Callable[[Engine], object]) -> Engine:
+    """``make_engine(url)`` and ``prepare(engine)`` (the schema upgrade), retrying the "database
+    is locked" that SQLite's busy handler does not cover.
+
+    SQLite answers a connection that opens a WAL database at once, without waiting, while
+    another connection recovers it or, as the last one to close, cleans up its WAL and
+    shared memory under an exclusive lock (sqlite.org/wal.html, "Sometimes Queries Return
+    SQLITE_BUSY In WAL Mode"). Two crawl processes on one file meet the second case when one
+    finishes just as the other opens its store. The window is milliseconds; this retries
+    for up to ``BUSY_TIMEOUT_S``, as the busy handler would.
+    """
+    delay, deadline = 0.01, time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        engine = make_engine(url)
+        try:
+            prepare(engine)
+            return engine
+        except OperationalError as exc:
+            engine.dispose()
+            locked = is_sqlite(url) and "database is locked" in str(exc.orig)
+            if not locked or time.monotonic() + delay > deadline:
+                raise
+        except BaseException:
+            engine.dispose()
+            raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
 
 
 _CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, WalCheckpointer] = weakref.WeakKeyDictionary()

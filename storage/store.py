@@ -49,7 +49,7 @@ from .api import (
     Validators,
     utcnow,
 )
-from .engine import READ, make_engine
+from .engine import READ, open_engine
 from .load import CHILD_TABLES, chunks, load_reports
 from .models import CrawlRun, Document, FetchLog, Report, ReportVersion, Source
 from .report_sql import ReportWriter
@@ -102,9 +102,7 @@ class Store:
     def __init__(self, url: str, *, upgrade: bool = True):
         self.url = url
         try:
-            self.engine: Engine = make_engine(url)
-            if upgrade:
-                migrate.upgrade(self.engine)
+            self.engine: Engine = open_engine(url, migrate.upgrade if upgrade else lambda _engine: None)
         except SQLAlchemyError as exc:
             raise StorageError(f"{_safe_url(url)}: cannot open database: {exc}") from exc
         self.dialect = self.engine.dialect.name

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from storage_helpers import make_item
 
 from storage import Store
 from storage import checkpoint as checkpoint_mod
 from storage.engine import PAGE_SIZE, checkpointer_of, make_engine
-from tests.storage.storage_helpers import make_item
 
 
 def _long_text_items(n: int, start: int, kb: int) -> list:
@@ -109,3 +109,4 @@ def test_an_engine_dropped_without_dispose_stops_its_thread(tmp_path: Path) -> N
     assert thread is not None
     thread.join(timeout=10)
     assert not thread.is_alive()
+

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from storage_helpers import make_item
 
 from storage import Store
 from storage.engine import make_engine
@@ -91,3 +92,37 @@ def test_large_text_columns_use_lz4_on_postgresql(store_url: str) -> None:
         ("report_versions", "text", "l"),
         ("reports", "text", "l"),
     ]
+
+
+def test_opening_retries_the_locked_answers_the_busy_handler_does_not_cover(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store opened while another process's last connection cleans up the WAL gets
+    "database is locked" at once; opening retries instead of failing the crawl."""
+    from sqlalchemy.exc import OperationalError
+
+    from storage import StorageError, migrate
+
+    real_upgrade = migrate.upgrade
+    calls: list[int] = []
+
+    def cleaning_up_elsewhere(engine: sa.Engine) -> object:
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("PRAGMA page_size", {}, Exception("database is locked"))
+        return real_upgrade(engine)
+
+    monkeypatch.setattr(migrate, "upgrade", cleaning_up_elsewhere)
+    with Store(f"sqlite:///{tmp_path / 'g.db'}") as store:
+        assert store.upsert_reports([make_item(1)]).new == 1
+    assert len(calls) == 3
+
+    def broken(engine: sa.Engine) -> object:
+        calls.append(1)
+        raise OperationalError("SELECT 1", {}, Exception("disk I/O error"))
+
+    calls.clear()
+    monkeypatch.setattr(migrate, "upgrade", broken)
+    with pytest.raises(StorageError, match="disk I/O error"):
+        Store(f"sqlite:///{tmp_path / 'g.db'}")
+    assert len(calls) == 1  # only the locked answer is retried
