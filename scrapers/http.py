@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import functools
+import random
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -57,6 +58,9 @@ __all__ = [
 ]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+#: retry jitter draws from its own generator: a crawl must not move the global ``random``
+#: state that a caller (or Hypothesis, which warns about it) may have seeded
+_JITTER = random.Random()
 FetchCallback = Callable[[FetchLogEntry], None]
 
 
@@ -387,9 +391,7 @@ class SourceClient:
         if isinstance(exc, _Transient) and exc.retry_after is not None:
             return min(exc.retry_after, cfg.retry_after_max)
         base = min(cfg.backoff_max, cfg.backoff_initial * (2 ** max(0, failed_attempt - 1)))
-        import random
-
-        return base + random.uniform(0, cfg.jitter * base)
+        return base + _JITTER.uniform(0, cfg.jitter * base)
 
     async def _attempts(self, url: str, headers: Mapping[str, str], cap: int) -> tuple[int, httpx.Headers, bytes, int]:
         """The attempts of one hop: the first one directly, the retries under tenacity.
