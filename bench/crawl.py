@@ -160,6 +160,9 @@ def _child(mode: str, catalog: str, db: str, archive: str) -> None:
     import storage.store  # noqa: F401
 
     if mode != "plain":
+        import flows
+
+        flows.logs_to_api_only()  # as ``govreports crawl`` runs it: progress bars, no log lines
         from flows.crawl import crawl_all
     t0 = time.perf_counter()
     cpu0 = os.times()

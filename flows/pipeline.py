@@ -574,7 +574,10 @@ async def _run_batches(
         while (fetched := await queue.get()) is not None:
             _count_fetch(result, fetched)
             jobs = plan_parse(res, source.key, fetched, done)
-            parsed = await stages.parse(res, jobs)
+            # a stage with nothing to do is not run: under Prefect each call is a task run
+            # (events, state round trips, a log line), and an unchanged recrawl has only
+            # empty parse and upsert batches
+            parsed = await stages.parse(res, jobs) if jobs else []
             ok: list[ParseOutcome] = []
             for p in parsed:
                 result.stage_seconds["extract"] += p.extract_s
@@ -589,9 +592,11 @@ async def _run_batches(
                         result.checks_failed += 1
             job_urls = {j.url for j in jobs}
             result.from_archive += sum(1 for fr in fetched if fr.outcome == "unchanged" and fr.candidate.url in job_urls)
-            t0 = time.perf_counter()
-            counts = await stages.upsert(res, source.key, ok)
-            result.stage_seconds["upsert"] += time.perf_counter() - t0
+            counts: dict[str, int] = {}
+            if ok:
+                t0 = time.perf_counter()
+                counts = await stages.upsert(res, source.key, ok)
+                result.stage_seconds["upsert"] += time.perf_counter() - t0
             result.rows_written += counts.get("new", 0) + counts.get("changed", 0) + counts.get("refreshed", 0)
             res.progress(source.key, "done", len(fetched))
     finally:

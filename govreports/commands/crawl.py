@@ -26,11 +26,10 @@ __all__ = ["register", "run_crawl"]
 
 
 def _api(console: Console, *, ephemeral: bool = False) -> None:
-    import os
+    import flows  # pins no-phone-home settings before Prefect loads
 
     # the run logs still go to the Prefect API (UI) at INFO; the terminal shows progress instead
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
-    import flows  # noqa: F401  (pins no-phone-home settings before Prefect loads)
+    flows.logs_to_api_only()
 
     if ephemeral:
         console.print("[dim]Prefect: temporary API server for this command (slow start-up)[/]")

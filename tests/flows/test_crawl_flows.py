@@ -137,6 +137,43 @@ def test_a_run_that_died_after_fetching_is_finished_from_the_archive(crawl_env: 
     assert not_modified >= stored_before
 
 
+def test_an_unchanged_recrawl_runs_no_parse_or_upsert_stage(crawl_env: dict[str, Any]) -> None:
+    """Under Prefect every stage call is a task run (events, state round trips), so a recrawl
+    that finds nothing new must not call the parse and upsert stages with empty batches."""
+    from flows.pipeline import CrawlResources, PlainStages, run_source
+    from govreports.settings import get_settings
+    from scrapers.catalog import load_catalog
+
+    class Recording(PlainStages):
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, int]] = []
+
+        async def parse(self, res: Any, jobs: Any) -> Any:
+            self.calls.append(("parse", len(jobs)))
+            return await super().parse(res, jobs)
+
+        async def upsert(self, res: Any, source_key: str, parsed: Any) -> dict[str, int]:
+            self.calls.append(("upsert", len(parsed)))
+            return await super().upsert(res, source_key, parsed)
+
+    settings = get_settings()
+    source = load_catalog(settings.sources).get("site0")
+    first, again = Recording(), Recording()
+
+    async def twice(res: CrawlResources) -> tuple[Any, Any]:
+        return (await run_source(source, res, run_id="first", stages=first),
+                await run_source(source, res, run_id="again", stages=again))
+
+    with CrawlResources(settings, politeness=False, batch_size=5, workers=1) as res:
+        done, redo = asyncio.run(twice(res))
+    assert done.state == "completed" and done.new == done.discovered > 5
+    assert first.calls and all(n > 0 for _, n in first.calls), first.calls
+    assert redo.state == "completed", redo.error
+    assert redo.unchanged == redo.discovered == done.discovered
+    assert again.calls == [], again.calls
+    assert redo.rows_written == 0
+
+
 def test_reparse_uses_the_archive_only(crawl_env: dict[str, Any]) -> None:
     from flows.crawl import crawl_all
     from flows.maintenance import reparse
