@@ -69,6 +69,9 @@ def init_parse_worker(max_bytes: int, timeout: float, max_pdf_pages: int, memory
     # them of work a moment later. Niced, they still take all the CPU the loop leaves
     # (1k-report crawl, 3 rounds each: median 115 reports/s at nice 0, 130 at nice 10).
     os.nice(PARSE_NICE)
+    from flows.memory import return_large_buffers_to_os
+
+    return_large_buffers_to_os()  # PDFs and their page images: megabytes, short-lived
     _LIMITS, _TIMEOUT = limits, timeout
 
 

@@ -161,6 +161,11 @@ class CrawlResources:
                 close()
             self._store = None
 
+    def __post_init__(self) -> None:
+        from flows.memory import return_large_buffers_to_os
+
+        return_large_buffers_to_os()
+
     def __enter__(self) -> CrawlResources:
         return self
 
@@ -211,7 +216,22 @@ async def fetch_batch(
     await asyncio.to_thread(client.archive.sync)
     async with res.db_lock:
         await asyncio.to_thread(record_fetches, res.store, source.key, run_id, fetched, log)
+    _release_bodies(fetched)
     return fetched
+
+
+def _release_bodies(fetched: Sequence[FetchedReport]) -> None:
+    """Drop the bodies the archive holds: the parse jobs read them from there.
+
+    A fetched batch waits in the queue and then through parsing and upserting; without its
+    bodies (report pages 30–230 kB, PDFs megabytes) it is metadata only. Measured at 10,000
+    reports the peak fell by ~10 MB: most bodies are freed by then anyway, and what held the
+    process's memory was glibc's heap (``flows.memory``).
+    """
+    for fr in fetched:
+        for doc in (fr.page, fr.attachment):
+            if doc is not None and doc.archive_path is not None:
+                doc.body = None
 
 
 def plan_parse(
