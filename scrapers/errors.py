@@ -16,6 +16,7 @@ FetchErrorKind = Literal[
     "too_large",  # body over the size cap (raw or decompressed)
     "http",  # a non-retryable HTTP status (4xx other than 429), or retries exhausted on 5xx/429
     "network",  # connection errors, timeouts, truncated bodies, after retries
+    "tls",  # the server's certificate failed verification (not retried)
     "robots",  # robots.txt disallows the URL
     "blocked",  # an anti-bot challenge page
     "decode",  # a body that claims an encoding it does not have (bad gzip/brotli)

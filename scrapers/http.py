@@ -47,7 +47,7 @@ from scrapers.guard import Resolver, UrlPolicy
 from scrapers.model import FetchLogEntry, Validators
 from scrapers.politeness import HostLimiter, HostPolicy, TokenBucketLimiter, host_slot
 from scrapers.robots import RobotsCache
-from scrapers.transport import AiohttpTransport, ConnectRefused
+from scrapers.transport import AiohttpTransport, CertificateRefused, ConnectRefused
 
 __all__ = [
     "HttpResult",
@@ -452,6 +452,8 @@ class SourceClient:
             response = await self.http.send(request, stream=True)
         except ConnectRefused as exc:
             raise FetchError("refused", str(exc).removeprefix("refused: "), url=url) from None
+        except CertificateRefused as exc:
+            raise FetchError("tls", f"TLS certificate not accepted: {exc}", url=url) from None
         except httpx.ConnectError as exc:
             raise _Transient(f"connection failed: {exc or type(exc).__name__}") from None
         except httpx.TimeoutException as exc:

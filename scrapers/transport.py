@@ -33,11 +33,16 @@ from yarl import URL
 
 from scrapers.guard import Resolver, address_refusal, system_resolver
 
-__all__ = ["AiohttpTransport", "ConnectRefused"]
+__all__ = ["AiohttpTransport", "CertificateRefused", "ConnectRefused"]
 
 
 class ConnectRefused(httpx.ConnectError):
     """The address check at connect time refused the host (DNS rebinding, a private address)."""
+
+
+class CertificateRefused(httpx.ConnectError):
+    """The server's TLS certificate failed verification: expired, self-signed, an unknown CA,
+    or issued for another name. Asking again gets the same certificate."""
 
 
 class _GuardedResolver(AbstractResolver):
@@ -102,6 +107,8 @@ def _mapped(exc: BaseException) -> Exception:
         return httpx.ConnectTimeout(text)
     if isinstance(exc, (aiohttp.ServerTimeoutError, asyncio.TimeoutError)):
         return httpx.ReadTimeout(text)
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return CertificateRefused(str(exc.certificate_error))
     if isinstance(exc, aiohttp.ClientConnectorError):
         if isinstance(exc.os_error, ConnectRefused):
             return exc.os_error
