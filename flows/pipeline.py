@@ -82,6 +82,11 @@ class CrawlResources:
     _pool: ProcessPoolExecutor | None = field(default=None, init=False)
     _db_lock: asyncio.Lock | None = field(default=None, init=False)
 
+    def __post_init__(self) -> None:
+        from flows.memory import return_large_buffers_to_os
+
+        return_large_buffers_to_os()  # bodies in flight: freed ones leave the process
+
     @property
     def store(self) -> Store:
         if self._store is None:
@@ -160,11 +165,6 @@ class CrawlResources:
             if close is not None:
                 close()
             self._store = None
-
-    def __post_init__(self) -> None:
-        from flows.memory import return_large_buffers_to_os
-
-        return_large_buffers_to_os()
 
     def __enter__(self) -> CrawlResources:
         return self

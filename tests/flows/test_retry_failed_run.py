@@ -26,7 +26,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +86,22 @@ class Served:
             if "UUID:" in line:
                 return line.split("UUID:", 1)[1].strip()
         raise AssertionError(f"no flow run id in:\n{out}")
+
+    def create_runs(self, sources: Sequence[str]) -> list[str]:
+        """One run of each source's deployment, created back to back through the API.
+
+        The CLI takes seconds per call here, so runs made with it reach the runner's polls
+        seconds apart; these reach the same poll and start together."""
+        ids = []
+        for source in sources:
+            dep = httpx.get(f"{self.api}/deployments/name/crawl-source/source-{source}", timeout=10,
+                            trust_env=False)
+            dep.raise_for_status()
+            run = httpx.post(f"{self.api}/deployments/{dep.json()['id']}/create_flow_run", json={}, timeout=10,
+                             trust_env=False)
+            run.raise_for_status()
+            ids.append(str(run.json()["id"]))
+        return ids
 
     def flow_run(self, run_id: str) -> dict[str, Any]:
         resp = httpx.get(f"{self.api}/flow_runs/{run_id}", timeout=10, trust_env=False)
@@ -292,7 +308,7 @@ def test_two_processes_share_one_request_budget_per_host(served: Served) -> None
     site1 = next(t for t in sim.ground_truth(port) if t.site == "site1")
     host = site1.page_url.split("//", 1)[1].split(":", 1)[0]
     t0 = time.time()
-    ids = [s.run_deployment(key) for key in POLITE_SOURCES]  # politeness on: the default
+    ids = s.create_runs(POLITE_SOURCES)  # politeness on: the default
     # the runner starts each flow run in a process of its own: record them while they run
     run_processes: set[int] = set()
     deadline = time.monotonic() + 120
@@ -307,7 +323,8 @@ def test_two_processes_share_one_request_budget_per_host(served: Served) -> None
     # the two runs overlapped in time, in two processes, through the host's Prefect rate limit
     start = max(_ts(r["start_time"]) for r in runs)
     end = min(_ts(r["end_time"]) for r in runs)
-    assert end - start > 5.0, "the two runs did not overlap"
+    shorter = min(_ts(r["end_time"]) - _ts(r["start_time"]) for r in runs)
+    assert end - start > 0.5 * shorter, f"the two runs overlapped {end - start:.1f} s of {shorter:.1f} s"
     assert len(run_processes) >= 2, run_processes
     from flows.politeness import limit_name
 
