@@ -11,7 +11,6 @@ at any moment never passed ~120 MB. A fixed threshold keeps big buffers on ``mma
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 
 __all__ = ["MMAP_THRESHOLD", "return_large_buffers_to_os"]
@@ -25,13 +24,13 @@ _M_MMAP_THRESHOLD = -3  # mallopt parameter number, from <malloc.h>
 
 @functools.cache
 def return_large_buffers_to_os() -> bool:
-    """Fix glibc's mmap threshold for this process; False where there is no glibc."""
-    name = ctypes.util.find_library("c")
-    if not name:
-        return False
+    """Fix glibc's mmap threshold for this process; False where there is no glibc.
+
+    The symbol is looked up in the running process (``CDLL(None)``), not by library name:
+    ``ctypes.util.find_library`` runs ``ldconfig`` in a subprocess, ~35 ms of start-up.
+    """
     try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # musl, macOS: no mallopt, nothing to do
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # musl, macOS, Windows: no mallopt, nothing to do
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
