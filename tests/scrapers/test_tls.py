@@ -26,10 +26,10 @@ PAGE = "<html><body><h1>2023年政府信息公开工作年度报告</h1></body><
 
 
 class _Handler(BaseHTTPRequestHandler):
-    connections: ClassVar[list[str]] = []
+    paths: ClassVar[list[str]] = []  # the path of every request that got through the handshake
 
     def do_GET(self) -> None:
-        self.connections.append(self.path)
+        self.paths.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(PAGE)))
@@ -81,7 +81,7 @@ async def test_a_page_behind_a_trusted_certificate_is_fetched(https_base: str, c
 async def test_an_untrusted_certificate_fails_once_with_the_reason(https_base: str, settings: Any) -> None:
     """The default client verifies against its CA bundle: a certificate from an unknown CA is
     refused, named as a certificate problem, and not retried (a retry cannot fix it)."""
-    before = len(_Handler.connections)
+    before = len(_Handler.paths)
     async with _client(https_base, settings) as c:
         with pytest.raises(FetchError) as ei:
             await c.fetch(https_base + "a.html")
@@ -89,5 +89,5 @@ async def test_an_untrusted_certificate_fails_once_with_the_reason(https_base: s
     assert err.url == https_base + "a.html"
     assert "certificate" in err.reason.lower(), err.reason
     assert err.retries == 0, err.reason
-    assert len(_Handler.connections) == before  # no request was ever sent
+    assert len(_Handler.paths) == before  # no request was ever sent
     assert c.log[-1].error is not None and "certificate" in c.log[-1].error.lower()
