@@ -262,11 +262,7 @@ def source_state(res: CrawlResources, source_key: str) -> tuple[dict[str, Valida
     store = res.store
     # storage and the crawler each own a Validators type (neither imports the other)
     validators = {u: V(v.etag, v.last_modified, v.sha256) for u, v in store.get_validators(source_key).items()}
-    done = {
-        d.report_url
-        for d in store.iter_documents_for_reparse(source_key)
-        if d.report_url and d.report_parser_version == PARSER_VERSION
-    }
+    done = store.report_urls_from_stored_bytes(source_key, PARSER_VERSION)
     return validators, done
 
 

@@ -131,3 +131,20 @@ def test_reparse_listing_by_parser_version(store: Store) -> None:
     ]
     assert len(list(store.iter_documents_for_reparse(source="dadukou", parser_version="2", page=1))) == 2
     assert list(store.iter_documents_for_reparse(source="elsewhere")) == []
+
+
+def test_report_urls_from_stored_bytes_needs_the_reports_own_bytes(store: Store) -> None:
+    """What a recrawl may skip: reports parsed by this parser from bytes still stored. A page
+    whose stored bytes moved on (a run that died between fetch and upsert) is not done."""
+    done, moved, other = make_item(1), make_item(2), make_item(3, source="elsewhere")
+    store.upsert_documents(
+        [
+            DocumentItem("dadukou", done.url, T0, 200, sha256=done.document_sha256),
+            DocumentItem("dadukou", moved.url, T0, 200, sha256="e" * 64),  # new bytes, report not yet redone
+            DocumentItem("elsewhere", other.url, T0, 200, sha256=other.document_sha256),
+        ]
+    )
+    store.upsert_reports([done, moved, other])
+    assert store.report_urls_from_stored_bytes("dadukou", "1") == {done.url}
+    assert store.report_urls_from_stored_bytes("dadukou", "2") == set()
+    assert store.report_urls_from_stored_bytes("elsewhere", "1") == {other.url}
