@@ -4,8 +4,8 @@ A DOCX is a zip of XML, so two classic attacks apply before any content is
 read: a zip bomb (a few kB that inflate to gigabytes), checked here from the
 zip directory alone, and XML entity expansion (billion laughs), refused
 outright because WordprocessingML never legitimately carries a DTD.
-python-docx's own parser has ``resolve_entities=False`` as well; refusing a
-DOCTYPE up front keeps the guarantee independent of that library's setting.
+The parts are then parsed with ``resolve_entities=False`` as well (``read_xml``),
+so the guarantee does not rest on one check.
 Tables are read from the XML (``w:gridSpan``, ``w:vMerge``) so that merged
 cells are repeated over the area they cover.
 """
@@ -21,7 +21,7 @@ from parsers.grid import Cell, build_grid, clean_cell, grid_lines
 from parsers.limits import Limits
 from parsers.record import ExtractedDoc
 
-__all__ = ["check_zip", "extract_docx"]
+__all__ = ["check_zip", "extract_docx", "read_xml"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _PROLOG_BYTES = 4096
@@ -29,7 +29,7 @@ _MAX_MEMBERS = 10_000
 
 
 def check_zip(data: bytes, limits: Limits) -> None:
-    """Refuse zip bombs and DTD-carrying XML parts before python-docx sees the file."""
+    """Refuse zip bombs and DTD-carrying XML parts before any part is parsed."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
@@ -103,19 +103,60 @@ def table_grid(tbl: Any) -> list[list[str]]:
     return build_grid(rows)
 
 
+#: relationship types of the main document part and of the core properties (title)
+_OFFICE_DOCUMENT = "/officeDocument"
+_CORE_PROPERTIES = "/core-properties"
+_DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
+
+
+def read_xml(raw: bytes) -> Any:
+    """One XML part, parsed with entities unresolved and no network: bounded even if a
+    DTD got past ``check_zip``."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
+    return etree.fromstring(raw, parser)
+
+
+def _part_names(zf: zipfile.ZipFile) -> tuple[str, str | None]:
+    """The main document part and the core-properties part, from the package relationships
+    (``_rels/.rels``); Word's usual names when the package has none."""
+    main, core = "word/document.xml", None
+    try:
+        rels = read_xml(zf.read("_rels/.rels"))
+    except KeyError:
+        return main, core
+    for rel in rels:
+        kind, target = rel.get("Type") or "", (rel.get("Target") or "").lstrip("/")
+        if target and kind.endswith(_OFFICE_DOCUMENT):
+            main = target
+        elif target and kind.endswith(_CORE_PROPERTIES):
+            core = target
+    return main, core
+
+
 def extract_docx(data: bytes, limits: Limits) -> ExtractedDoc:
-    """Paragraphs and tables in document order (after the zip-bomb and entity checks)."""
+    """Paragraphs and tables in document order (after the zip-bomb and entity checks).
+
+    Only the main document part and the core properties are read, straight from the zip:
+    python-docx parsed every part (styles, numbering, theme, fonts) to build its object
+    model, 7.5 ms of a simulated DOCX report's 9 ms; this reads what the text needs.
+    """
     check_zip(data, limits)
-    import docx
     from lxml import etree
 
     try:
-        document = docx.Document(io.BytesIO(data))
-    except (KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError, OSError) as exc:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            main, core = _part_names(zf)
+            root = read_xml(zf.read(main))
+            props = read_xml(zf.read(core)) if core and core in zf.namelist() else None
+    except KeyError as exc:
+        raise ParseError("corrupt", f"corrupt: not a readable DOCX (missing part {exc})") from None
+    except (ValueError, zipfile.BadZipFile, etree.XMLSyntaxError, OSError, EOFError) as exc:
         raise ParseError("corrupt", f"corrupt: not a readable DOCX ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:  # python-docx raises its own PackageNotFoundError and friends
-        raise ParseError("corrupt", f"corrupt: not a readable DOCX ({type(exc).__name__})") from None
-    body = document.element.body
+    body = root.find(_W + "body")
+    if body is None:
+        raise ParseError("corrupt", f"corrupt: not a readable DOCX ({main} has no w:body)")
     lines: list[str] = []
     tables: list[list[list[str]]] = []
     for child in body.iterchildren():
@@ -133,9 +174,6 @@ def extract_docx(data: bytes, limits: Limits) -> ExtractedDoc:
                 text = clean_cell("".join(t.text or "" for t in p.iter(_W + "t")))
                 if text:
                     lines.append(text)
-    title = None
-    try:
-        title = (document.core_properties.title or "").strip() or None
-    except (ValueError, KeyError):
-        title = None
+    found = props.find(_DC_TITLE) if props is not None else None
+    title = ((found.text or "").strip() or None) if found is not None else None
     return ExtractedDoc(kind="docx", text="\n".join(lines), tables=tables, title=title, encoding="utf-8")
