@@ -11,7 +11,9 @@ run) and report medians; Prefect runs against a private fresh local server:
 * the recrawl of the unchanged simulator as a ratio of the first crawl, and rows written,
   for the plain pipeline and (1k) through ``crawl_all``, which is what ``govreports crawl`` runs;
 * Prefect's share: the same 1,000-report crawl through ``crawl_all`` (a local Prefect
-  server, reused or started once) against the plain pipeline;
+  server, reused or started once) against the plain pipeline; the CPU behind it (the
+  server's, and the crawl process's over plain), and Prefect's floor: the same number of
+  subflows and tasks with no work in them;
 * peak RSS of the crawl process plus its parse workers;
 * start-up of ``govreports crawl`` to its first HTTP request (as the simulator saw it);
 * the reference a user would otherwise write: Scrapy + trafilatura + SQLite (text only)
@@ -191,6 +193,73 @@ def _child(mode: str, catalog: str, db: str, archive: str) -> None:
                       "workers_rss_mb": workers_mb}))
 
 
+def _proc_cpu(pid: int | None) -> float | None:
+    """User+system CPU seconds of a live process (the private Prefect server), from ``/proc``."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _floor_child(sources: str, tasks: str) -> None:
+    """Prefect's own cost for a crawl's shape with no work in it: a parent flow starting one
+    subflow per source (as many at once as ``crawl_all``), each running ``tasks`` no-op
+    tasks with the crawl's task options. Prints wall and this process's CPU as JSON."""
+    import asyncio
+
+    import flows
+
+    flows.logs_to_api_only()
+    from prefect import flow, task
+
+    from flows.crawl import _TASK
+    from govreports.settings import get_settings
+
+    n_sources, n_tasks = int(sources), int(tasks)
+    at_once = get_settings().source_concurrency
+
+    @task(name="no-op", **_TASK)  # type: ignore[call-overload]
+    async def no_op(i: int) -> int:
+        return i
+
+    @flow(name="floor-source", retries=0, persist_result=False, log_prints=False)
+    async def one_source(key: str) -> str:
+        for i in range(n_tasks):
+            await no_op(i)
+        return key
+
+    @flow(name="floor-all", retries=0, persist_result=False, log_prints=False)
+    async def all_sources() -> None:
+        sem = asyncio.Semaphore(at_once)
+
+        async def one(key: str) -> None:
+            async with sem:
+                await one_source(key, return_state=True)  # type: ignore[call-overload]
+
+        await asyncio.gather(*(one(f"site{i}") for i in range(n_sources)))
+
+    t0, cpu0 = time.perf_counter(), os.times()
+    asyncio.run(all_sources())
+    cpu1 = os.times()
+    print(json.dumps({"wall": time.perf_counter() - t0, "cpu_self": (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1])}))
+
+
+def _floor(sources: int, tasks: int, server_pid: int | None) -> dict[str, Any]:
+    """``_floor_child`` in its own process, with the Prefect server's CPU over the same span."""
+    cmd = [sys.executable, "-m", "bench.crawl", "--floor", str(sources), str(tasks)]
+    before = _proc_cpu(server_pid)
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    after = _proc_cpu(server_pid)
+    if out.returncode != 0:
+        raise RuntimeError(f"the Prefect floor run failed ({out.returncode}): {out.stderr[-2000:]}")
+    res = dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    res["server_cpu"] = None if before is None or after is None else after - before
+    return res
+
+
 def _workers_peak_rss(res: Any) -> list[float]:
     """Peak RSS (``VmHWM``, MB) of each live parse worker, read before the pool shuts down.
 
@@ -306,14 +375,14 @@ def _scrapy(catalog: Path, db: Path) -> dict[str, Any] | str:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def _compare_1k(label: str, sim: SimProcess, catalog: Path, tmp: Path, rounds: int, rows: list[dict[str, Any]]) -> None:
+def _compare_1k(label: str, sim: SimProcess, catalog: Path, tmp: Path, rounds: int, rows: list[dict[str, Any]],
+                api: Any) -> None:
     """Plain vs Prefect vs Scrapy on one warmed simulator, each run with a fresh database and
     archive, the order alternated each round (plain first, then Prefect first, …), medians
     reported. Each first crawl is followed by its recrawl (same database and archive)."""
-    from flows.prefect_server import resolve_api
-
-    api = resolve_api()
     walls: dict[str, list[float]] = {"plain": [], "prefect": [], "recrawl": [], "prefect recrawl": []}
+    cpu_self: dict[str, list[float]] = {"plain": [], "prefect": []}
+    server_cpu: list[float] = []
     rps: list[float] = []
     cpu_plain: list[float] = []
     written: list[float] = []
@@ -323,8 +392,13 @@ def _compare_1k(label: str, sim: SimProcess, catalog: Path, tmp: Path, rounds: i
         order = ("plain", "prefect") if r % 2 == 0 else ("prefect", "plain")
         for mode in order:
             db = f"sqlite:///{tmp / f'{mode}-{label}-{r}.db'}"
+            before = _proc_cpu(api.pid)
             out = _run_child(mode, catalog, db, tmp / f"raw-{mode}-{label}-{r}")
+            after = _proc_cpu(api.pid)
             walls[mode].append(out["wall"])
+            cpu_self[mode].append(out["cpu_self"])
+            if mode == "prefect" and before is not None and after is not None:
+                server_cpu.append(after - before)
             if mode == "plain":
                 cpu_plain.append(out["cpu"])
                 t = _totals(out)
@@ -359,12 +433,42 @@ def _compare_1k(label: str, sim: SimProcess, catalog: Path, tmp: Path, rounds: i
                      f"{len(walls['prefect recrawl'])} runs"))
     rows.append(_row(f"prefect overhead {label}", 100 * (pref - plain) / pref, "% of wall",
                      f"median crawl_all {pref:.2f} s vs plain {plain:.2f} s over {rounds} alternated rounds ({_prefect_label(api)})"))
+    _prefect_cost_rows(label, sim, cpu_self, server_cpu, api, plain, rows)
     if isinstance(ref, dict):
         ref_rate = ref["reports"] / ref["wall"]
         rows.append(_row(f"scrapy+trafilatura {label}", ref_rate, "reports/s", f"{ref['reports']} pages, text only, same warmed simulator"))
         rows.append(_row(f"govreports vs scrapy {label}", _median(rps) / ref_rate, "ratio", "reports/s ratio"))
     else:
         rows.append(_row(f"scrapy+trafilatura {label}", float("nan"), "reports/s", f"failed: {ref}"))
+
+
+def _prefect_cost_rows(label: str, sim: SimProcess, cpu_self: dict[str, list[float]], server_cpu: list[float],
+                       api: Any, plain_wall: float, rows: list[dict[str, Any]]) -> None:
+    """Where Prefect's share goes, and how much of it is Prefect's own floor.
+
+    The crawl keeps both cores busy, so every CPU second Prefect spends (its server, and its
+    engine in the crawl process) is about half a second of wall. The floor runs the same
+    shape (one subflow per site, the crawl's tasks per subflow) with no work in it.
+    """
+    sites, per_site = sim.kwargs["sites"], sim.kwargs["reports_per_site"]
+    tasks = 1 + 3 * -(-per_site // BATCH)  # discover, then fetch / parse / upsert per batch
+    client = _median(cpu_self["prefect"]) - _median(cpu_self["plain"])
+    floor = _floor(sites, tasks, api.pid)
+    if not server_cpu or floor["server_cpu"] is None:  # a shared server: its CPU is not ours to read
+        rows.append(_row(f"prefect overhead {label}: CPU", client, "s",
+                         "crawl process over plain (medians); the server's CPU is not measured on a shared server"))
+        rows.append(_row(f"prefect floor {label}", floor["wall"], "s",
+                         f"{sites} subflows × {tasks} no-op tasks, nothing crawled; client CPU {floor['cpu_self']:.2f} s"))
+        return
+    server = _median(server_cpu)
+    rows.append(_row(f"prefect overhead {label}: CPU", client + server, "s",
+                     f"server {server:.2f} s + crawl process +{client:.2f} s over plain (medians); "
+                     f"on 2 busy cores ≈ {(client + server) / 2:.2f} s of wall"))
+    total = floor["cpu_self"] + floor["server_cpu"]
+    rows.append(_row(f"prefect floor {label}", floor["wall"], "s",
+                     f"{sites} subflows × {tasks} no-op tasks, nothing crawled: CPU server {floor['server_cpu']:.2f} s "
+                     f"+ client {floor['cpu_self']:.2f} s; half of that CPU is {100 * total / 2 / plain_wall:.0f} % "
+                     "of the plain crawl's wall"))
 
 
 def _bytecode_cache() -> str:
@@ -420,15 +524,12 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     import flows  # noqa: F401  (Prefect settings: no phone-home, PREFECT_HOME under data/)
 
     _bytecode_cache()
-    with tempfile.TemporaryDirectory(prefix="govreports-bench-prefect-") as home, _private_prefect(Path(home)):
-        return _run(quick)
+    with tempfile.TemporaryDirectory(prefix="govreports-bench-prefect-") as home, _private_prefect(Path(home)) as api:
+        return _run(quick, api)
 
 
-def _run(quick: bool) -> list[dict[str, Any]]:
-    from flows.prefect_server import resolve_api
-
+def _run(quick: bool, api: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    api = resolve_api()
     sizes = QUICK_SIZES if quick else SIZES
     compared = False
     with tempfile.TemporaryDirectory(prefix="govreports-bench-") as tmpdir:
@@ -445,7 +546,7 @@ def _run(quick: bool) -> list[dict[str, Any]]:
                                  f"{n_req} pages+attachments, 64 connections, aiohttp client (a lower bound)"))
                 if not compared:
                     compared = True
-                    _compare_1k(label, sim, catalog, tmp, 1 if quick else 3, rows)
+                    _compare_1k(label, sim, catalog, tmp, 1 if quick else 3, rows, api)
                     start = _startup(sim, catalog, tmp)
                     if start is not None:
                         rows.append(_row("govreports crawl start-up", start, "s", f"to first request; {_prefect_label(api)}, running"))
@@ -469,6 +570,8 @@ def _run(quick: bool) -> list[dict[str, Any]]:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child(*sys.argv[2:6])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--floor":
+        _floor_child(*sys.argv[2:4])
     elif len(sys.argv) > 1 and sys.argv[1] == "--scrapy":
         _scrapy_child(*sys.argv[2:4])
     else:
