@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from parsers.sniff import challenge_reason
+from parsers.sniff import challenge_reason, may_be_sure_wall
 
 __all__ = ["challenge_why", "looks_like_challenge"]
 
@@ -39,13 +39,16 @@ def challenge_why(status: int, body: bytes) -> str | None:
     Walls are a few kB. A body past ``_BIG`` bytes with none of their marks is content
     without reading its text: the text test only sees the first 64 kB, and there the
     parser's own "big page" exit never fired, so every report page paid for a regex pass
-    over 64 kB on the crawl's event loop.
+    over 64 kB on the crawl's event loop. On a 200, a page without any sure wall's literal
+    (``may_be_sure_wall``) is content too: report pages under the size bound (stubs in
+    front of attachments, short reports) no longer pay for stripping to visible text.
     """
     head = body[:65536]
     low = head.lower()  # byte search for the marks; a case-blind regex tested every position
     marked = b"$_ts" in low or b"assword" in low
     reason: str | None = None
-    if len(body) <= _BIG or marked:
+    # on a 200 only the sure walls count, and each needs a literal (may_be_sure_wall)
+    if (len(body) <= _BIG or marked) and (status in (202, 412) or may_be_sure_wall(head)):
         try:
             reason = challenge_reason(head.decode("utf-8", "replace"))
         except Exception:  # a helper's bug must not turn a page into a crash

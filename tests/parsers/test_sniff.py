@@ -45,3 +45,33 @@ def test_real_report_pages_are_not_walls(corpus_dir: Path) -> None:
     for name in ("pingtan_2022.html", "pingtan_2013_county.html", "pingtan_list.html"):
         text = (corpus_dir / "html" / name).read_text(encoding="utf-8")
         assert not is_challenge(text), name
+
+
+#: walls that count on a 200, some with their phrase broken across lines as pages do
+_SURE_ON_200 = [
+    RUISHU_412,
+    JSL_PAGE,
+    "<html><body><p>安全验证</p><p>请完成下方验证后继续访问</p></body></html>",
+    "<html><body><h1>Access\n  Denied</h1></body></html>",
+    "<html><body><noscript>Please enable\nJavaScript to view this page</noscript></body></html>",
+    "<html><body><script>var _0xab12=['x'];</script></body></html>",
+    "<html><body><script>document.cookie = 'acw_sc__v2=1'; location.reload();</script></body></html>",
+]
+
+
+@pytest.mark.parametrize("page", _SURE_ON_200)
+def test_a_wall_that_counts_on_a_200_always_carries_one_of_the_marks(page: str) -> None:
+    """``may_be_sure_wall`` lets the crawler skip the visible-text test on a 200: it may
+    only say False for pages whose reason, if any, would not count there."""
+    from parsers.sniff import may_be_sure_wall
+
+    reason = challenge_reason(page)
+    assert reason is not None and any(k in reason for k in ("$_ts", "cookie check", "verification")), reason
+    assert may_be_sure_wall(page.encode())
+
+
+def test_report_pages_carry_none_of_the_marks(corpus_dir: Path) -> None:
+    from parsers.sniff import may_be_sure_wall
+
+    for name in ("pingtan_2022.html", "pingtan_2013_county.html", "pingtan_list.html"):
+        assert not may_be_sure_wall((corpus_dir / "html" / name).read_bytes()), name
