@@ -8,7 +8,7 @@ comparisons alternate plain and Prefect over three rounds (fresh database and ar
 run) and report medians; Prefect runs against a private fresh local server:
 * reports/s and ms per report by stage (fetch, extract, parse, upsert) of the plain
   pipeline (``flows.pipeline.run_sources``), for 1,000 and 10,000 reports;
-* the recrawl of the unchanged simulator as a ratio of the first crawl, and rows written,
+* the recrawl of the unchanged simulator as a ratio of the first crawl, and report rows written,
   for the plain pipeline and (1k) through ``crawl_all``, which is what ``govreports crawl`` runs;
 * Prefect's share: the same 1,000-report crawl through ``crawl_all`` (a local Prefect
   server, reused or started once) against the plain pipeline; the CPU behind it (the
@@ -426,7 +426,7 @@ def _compare_1k(label: str, sim: SimProcess, catalog: Path, tmp: Path, rounds: i
     rec = _median(walls["recrawl"])
     rows.append(_row(f"recrawl {label}: speed-up", plain / rec, "ratio",
                      f"median first {plain:.2f} s / median recrawl {rec:.2f} s (each after its own warmed first crawl); "
-                     f"rows written {max(written):.0f} at most"))
+                     f"report rows written {max(written):.0f} at most"))
     prec = _median(walls["prefect recrawl"])
     rows.append(_row(f"recrawl {label} through crawl_all: speed-up", pref / prec, "ratio",
                      f"what govreports crawl does: median first {pref:.2f} s / median recrawl {prec:.2f} s; "
@@ -563,7 +563,7 @@ def _run(quick: bool, api: Any) -> list[dict[str, Any]]:
                 again = _run_child("plain", catalog, db, tmp / f"raw-{label}")
                 t2 = _totals(again)
                 rows.append(_row(f"recrawl {label}: speed-up", first["wall"] / again["wall"], "ratio",
-                                 f"first {first['wall']:.1f} s / recrawl {again['wall']:.2f} s; {t2['rows_written']:.0f} rows written, {t2['unchanged']:.0f} unchanged"))
+                                 f"first {first['wall']:.1f} s / recrawl {again['wall']:.2f} s; {t2['rows_written']:.0f} report rows written, {t2['unchanged']:.0f} unchanged"))
     return rows
 
 
