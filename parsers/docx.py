@@ -138,9 +138,9 @@ def _part_names(zf: zipfile.ZipFile) -> tuple[str, str | None]:
 def extract_docx(data: bytes, limits: Limits) -> ExtractedDoc:
     """Paragraphs and tables in document order (after the zip-bomb and entity checks).
 
-    Only the main document part and the core properties are read, straight from the zip:
+    Only the main document part and the core properties are read, straight from the zip.
     python-docx parsed every part (styles, numbering, theme, fonts) to build its object
-    model, 7.5 ms of a simulated DOCX report's 9 ms; this reads what the text needs.
+    model: extracting a corpus DOCX took 7.5 ms with it and takes 1.5 ms without.
     """
     check_zip(data, limits)
     from lxml import etree
