@@ -51,16 +51,18 @@ def sniff(data: bytes, filename: str | None = None, content_type: str | None = N
 def _zip_kind(data: bytes) -> SniffKind:
     """A zip's kind from its part names; a Word package whose main part has another name
     declares WordprocessingML in ``[Content_Types].xml``."""
+    types = b""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
-            types = b""
+            if "word/document.xml" in names:
+                return "docx"
             if "[Content_Types].xml" in names:
                 with zf.open("[Content_Types].xml") as part:
                     types = part.read(65536)  # bounded: the zip-bomb check comes later
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         return "zip"
-    if "word/document.xml" in names or b"wordprocessingml" in types:
+    if b"wordprocessingml" in types:
         return "docx"
     if any(n.startswith("xl/") for n in names):
         return "xls"

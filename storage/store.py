@@ -422,7 +422,6 @@ class Store:
             .select_from(r.join(d, and_(d.c.source_key == r.c.source_key, d.c.sha256 == r.c.document_sha256)))
             .where(r.c.source_key == source_key, r.c.parser_version == parser_version,
                    or_(d.c.kind.is_(None), d.c.kind != "list"))
-            .distinct()
         )
         with self._read() as conn:
             return set(conn.execute(stmt).scalars())
