@@ -133,7 +133,11 @@ def may_be_sure_wall(head: bytes) -> bool:
     """
     if any(m in head for m in _SURE_WALL_MARKS):
         return True
-    return any(first in head and rx.search(head.decode("utf-8", "replace")) for first, rx in _SURE_WALL_PHRASES)
+    phrases = [rx for first, rx in _SURE_WALL_PHRASES if first in head]
+    if not phrases:
+        return False
+    text = head.decode("utf-8", "replace")
+    return any(rx.search(text) for rx in phrases)
 
 
 def _visible_text(html: str) -> str:
