@@ -9,7 +9,9 @@ run) and report medians; Prefect runs against a private fresh local server:
 * reports/s and ms per report by stage (fetch, extract, parse, upsert) of the plain
   pipeline (``flows.pipeline.run_sources``), for 1,000 and 10,000 reports;
 * the recrawl of the unchanged simulator as a ratio of the first crawl, and report rows written,
-  for the plain pipeline and (1k) through ``crawl_all``, which is what ``govreports crawl`` runs;
+  for the plain pipeline and (1k) through ``crawl_all``, which is what ``govreports crawl`` runs:
+  the default recrawl (minutes later no stored report is due a check, ``scrapers.revisit``:
+  list pages only) and one with ``--revalidate`` (a conditional GET per stored report);
 * Prefect's share: the same 1,000-report crawl through ``crawl_all`` (a local Prefect
   server, reused or started once) against the plain pipeline; the CPU behind it (the
   server's, and the crawl process's over plain), and Prefect's floor: the same number of
@@ -170,15 +172,17 @@ def _child(mode: str, catalog: str, db: str, archive: str) -> None:
     t0 = time.perf_counter()
     cpu0 = os.times()
     workers_mb: list[float] = []
+    revalidate = os.environ.get("GOVREPORTS_BENCH_REVALIDATE") == "1"
     if mode == "plain":
-        with CrawlResources(settings, politeness=False, batch_size=BATCH) as res:
+        with CrawlResources(settings, politeness=False, batch_size=BATCH, revalidate=revalidate) as res:
             results = [r.to_dict() for r in asyncio.run(run_sources(sources, res))]
             workers_mb = _workers_peak_rss(res)
     else:
 
         async def go() -> Any:
             return await crawl_all(  # type: ignore[call-overload]
-                sources_file=catalog, db=db, politeness=False, batch_size=BATCH, return_state=True
+                sources_file=catalog, db=db, politeness=False, batch_size=BATCH, revalidate=revalidate,
+                return_state=True,
             )
 
         state = asyncio.run(go())
@@ -283,16 +287,20 @@ def _rss_row(label: str, first: dict[str, Any]) -> dict[str, Any]:
                 "an upper bound, shared pages counted in each)")
 
 
-def _run_child(mode: str, catalog: Path, db: str, archive: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+def _run_child(mode: str, catalog: Path, db: str, archive: Path, env: dict[str, str] | None = None,
+               *, revalidate: bool = False) -> dict[str, Any]:
+    """One crawl in a fresh process; ``revalidate`` asks about every stored report (``--revalidate``)."""
     cmd = [sys.executable, "-m", "bench.crawl", "--child", mode, str(catalog), db, str(archive)]
-    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env or os.environ.copy())
+    env = dict(env or os.environ)
+    env["GOVREPORTS_BENCH_REVALIDATE"] = "1" if revalidate else "0"
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env)
     if out.returncode != 0:
         raise RuntimeError(f"{mode} crawl failed ({out.returncode}): {out.stderr[-2000:]}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def _totals(res: dict[str, Any]) -> dict[str, float]:
-    keys = ("discovered", "new", "changed", "unchanged", "parsed", "rows_written", "failed", "parse_failed")
+    keys = ("discovered", "new", "changed", "unchanged", "not_due", "parsed", "rows_written", "failed", "parse_failed")
     t: dict[str, float] = {k: sum(s[k] for s in res["sources"]) for k in keys}
     for stage in ("fetch", "extract", "parse", "upsert"):
         t[stage] = sum(s["stage_seconds"].get(stage, 0.0) for s in res["sources"])
@@ -380,7 +388,8 @@ def _compare_1k(label: str, sim: SimProcess, catalog: Path, tmp: Path, rounds: i
     """Plain vs Prefect vs Scrapy on one warmed simulator, each run with a fresh database and
     archive, the order alternated each round (plain first, then Prefect first, …), medians
     reported. Each first crawl is followed by its recrawl (same database and archive)."""
-    walls: dict[str, list[float]] = {"plain": [], "prefect": [], "recrawl": [], "prefect recrawl": []}
+    walls: dict[str, list[float]] = {"plain": [], "prefect": [], "recrawl": [], "prefect recrawl": [],
+                                     "revalidate": []}
     cpu_self: dict[str, list[float]] = {"plain": [], "prefect": []}
     server_cpu: list[float] = []
     rps: list[float] = []
@@ -404,10 +413,16 @@ def _compare_1k(label: str, sim: SimProcess, catalog: Path, tmp: Path, rounds: i
                 t = _totals(out)
                 rps.append(t["discovered"] / out["wall"])
                 first = first or out
-            # each first crawl is followed by its recrawl (same database and archive)
+            # each first crawl is followed by its recrawl (same database and archive): the
+            # default (nothing is due a check minutes later: list pages only), then, plain,
+            # one that asks about every stored report (``--revalidate``: 304s)
             again = _run_child(mode, catalog, db, tmp / f"raw-{mode}-{label}-{r}")
             walls["recrawl" if mode == "plain" else "prefect recrawl"].append(again["wall"])
             written.append(_totals(again)["rows_written"])
+            if mode == "plain":
+                forced = _run_child(mode, catalog, db, tmp / f"raw-{mode}-{label}-{r}", revalidate=True)
+                walls["revalidate"].append(forced["wall"])
+                written.append(_totals(forced)["rows_written"])
         if r == 0:  # the reference once, between the first and second rounds (it takes ~40 s)
             ref = _scrapy(catalog, tmp / f"scrapy-{label}.db")
     assert first is not None
@@ -425,8 +440,12 @@ def _compare_1k(label: str, sim: SimProcess, catalog: Path, tmp: Path, rounds: i
     rows.append(_rss_row(label, first))
     rec = _median(walls["recrawl"])
     rows.append(_row(f"recrawl {label}: speed-up", plain / rec, "ratio",
-                     f"median first {plain:.2f} s / median recrawl {rec:.2f} s (each after its own warmed first crawl); "
-                     f"report rows written {max(written):.0f} at most"))
+                     f"median first {plain:.2f} s / median recrawl {rec:.2f} s (each after its own warmed first crawl; "
+                     f"no stored report due a check: list pages only); report rows written {max(written):.0f} at most"))
+    fre = _median(walls["revalidate"])
+    rows.append(_row(f"recrawl {label} --revalidate: speed-up", plain / fre, "ratio",
+                     f"every stored report asked about (conditional GET, 304): median first {plain:.2f} s / "
+                     f"median recrawl {fre:.2f} s"))
     prec = _median(walls["prefect recrawl"])
     rows.append(_row(f"recrawl {label} through crawl_all: speed-up", pref / prec, "ratio",
                      f"what govreports crawl does: median first {pref:.2f} s / median recrawl {prec:.2f} s; "
@@ -563,7 +582,13 @@ def _run(quick: bool, api: Any) -> list[dict[str, Any]]:
                 again = _run_child("plain", catalog, db, tmp / f"raw-{label}")
                 t2 = _totals(again)
                 rows.append(_row(f"recrawl {label}: speed-up", first["wall"] / again["wall"], "ratio",
-                                 f"first {first['wall']:.1f} s / recrawl {again['wall']:.2f} s; {t2['rows_written']:.0f} report rows written, {t2['unchanged']:.0f} unchanged"))
+                                 f"first {first['wall']:.1f} s / recrawl {again['wall']:.2f} s; {t2['rows_written']:.0f} report rows written, "
+                                 f"{t2['not_due']:.0f} not due a check"))
+                forced = _run_child("plain", catalog, db, tmp / f"raw-{label}", revalidate=True)
+                t3 = _totals(forced)
+                rows.append(_row(f"recrawl {label} --revalidate: speed-up", first["wall"] / forced["wall"], "ratio",
+                                 f"first {first['wall']:.1f} s / recrawl {forced['wall']:.2f} s; {t3['rows_written']:.0f} report rows written, "
+                                 f"{t3['unchanged']:.0f} unchanged (304 or same bytes)"))
     return rows
 
 

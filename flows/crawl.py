@@ -166,6 +166,7 @@ def crawl_summary_tables(summary: CrawlSummary) -> tuple[list[dict[str, Any]], s
             "new": s.new,
             "changed": s.changed,
             "unchanged": s.unchanged,
+            "not_due": s.not_due,
             "failed": s.failed,
             "blocked": s.blocked,
             "parsed": s.parsed,
@@ -209,11 +210,13 @@ async def crawl_source(
     db: str | None = None,
     politeness: bool = True,
     batch_size: int = 100,
+    revalidate: bool = False,
 ) -> dict[str, Any]:
     """Discover → fetch → parse → upsert for one source; a failed source fails this run only.
 
     Standalone (a deployment, a retry from the UI) it opens its own store and parse pool;
-    inside ``crawl_all`` it shares the parent's.
+    inside ``crawl_all`` it shares the parent's. ``revalidate`` asks the portal about every
+    stored report, not only those the revisit schedule says are due (``scrapers.revisit``).
     """
     from scrapers.catalog import load_catalog
 
@@ -223,7 +226,7 @@ async def crawl_source(
     if res is None:
         res = CrawlResources(
             _settings(sources_file, db), politeness=politeness, batch_size=batch_size,
-            limiter=_shared_limiter(politeness), on_progress=progress_hook.get(),
+            limiter=_shared_limiter(politeness), on_progress=progress_hook.get(), revalidate=revalidate,
         )
     try:
         source = (_sources.get() or {}).get(source_key) or load_catalog(res.settings.sources).get(source_key)
@@ -238,8 +241,8 @@ async def crawl_source(
     if results is not None:
         results[source_key] = result
     logger.info(
-        "%s: %d found, %d new, %d changed, %d unchanged, %d failed, %d blocked, %d not parsed (%.1f s)",
-        source_key, result.discovered, result.new, result.changed, result.unchanged, result.failed,
+        "%s: %d found, %d new, %d changed, %d unchanged, %d not due, %d failed, %d blocked, %d not parsed (%.1f s)",
+        source_key, result.discovered, result.new, result.changed, result.unchanged, result.not_due, result.failed,
         result.blocked, result.parse_failed, result.seconds,
     )
     for f in result.failures[:20]:
@@ -260,8 +263,11 @@ async def crawl_all(
     politeness: bool = True,
     concurrency: int | None = None,
     batch_size: int = 100,
+    revalidate: bool = False,
 ) -> State[Any]:
     """One ``crawl_source`` run per selected source, at most ``concurrency`` at once.
+
+    ``revalidate``: ask about every stored report now (see ``crawl_source``).
 
     Completes with a message saying how many sources failed (Failed only when all did),
     and publishes a table artifact and a markdown artifact of failures.
@@ -276,7 +282,7 @@ async def crawl_all(
         return Completed(message=f"no sources selected (sources={sources}, tag={tag})", data={"sources": []})
     res = CrawlResources(
         settings, politeness=politeness, batch_size=batch_size,
-        limiter=_shared_limiter(politeness), on_progress=progress_hook.get(),
+        limiter=_shared_limiter(politeness), on_progress=progress_hook.get(), revalidate=revalidate,
     )
     results: dict[str, SourceResult] = {}
     tok_res, tok_out = _resources.set(res), _results.set(results)
@@ -289,7 +295,7 @@ async def crawl_all(
         async with sem:
             state: State[Any] = await crawl_source(  # type: ignore[call-overload]
                 src.key, sources_file=str(settings.sources), db=settings.db, politeness=politeness,
-                batch_size=batch_size, return_state=True,
+                batch_size=batch_size, revalidate=revalidate, return_state=True,
             )
             return state
 

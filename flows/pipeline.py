@@ -15,6 +15,9 @@ Shape of a run:
   the store has no report from those bytes yet. That is what makes a retried run
   (Prefect UI, ``prefect flow-run retry``) finish the work of a run that died between
   fetch and upsert without refetching and without duplicate rows.
+* a stored report is fetched again (conditionally) only when the revisit schedule says
+  it is due (``scrapers.revisit``: backoff for pages that stay unchanged); list pages
+  are walked every time, so new reports are always found. ``revalidate`` asks about all.
 """
 
 from __future__ import annotations
@@ -77,6 +80,8 @@ class CrawlResources:
     workers: int | None = None
     limiter: HostLimiter | None = None
     on_progress: ProgressFn | None = None
+    #: ask about every stored report now, not only those the revisit schedule says are due
+    revalidate: bool = False
     _store: Store | None = field(default=None, init=False)
     _archive: RawArchive | None = field(default=None, init=False)
     _pool: ProcessPoolExecutor | None = field(default=None, init=False)
@@ -253,17 +258,38 @@ def plan_parse(
     return jobs
 
 
-def source_state(res: CrawlResources, source_key: str) -> tuple[dict[str, Validators], set[str]]:
-    """What the store knows of a source before its crawl: validators per URL (pages and
-    attachments, for conditional requests) and the report URLs parsed by the current parser."""
+@dataclass(slots=True)
+class SourceState:
+    """What the store knows of a source before its crawl."""
+
+    #: per URL (pages and attachments), for conditional requests
+    validators: dict[str, Validators]
+    #: report URLs parsed by the current parser from bytes the store still names
+    done: set[str]
+    #: of those, the ones the revisit schedule leaves alone this time (``scrapers.revisit``)
+    not_due: set[str]
+
+
+def source_state(res: CrawlResources, source_key: str) -> SourceState:
+    """Read a source's state; a report is left alone only when it is stored from the current
+    parser, its last fetch succeeded, and the revisit schedule says it is not due."""
     from parsers.record import PARSER_VERSION
     from scrapers.model import Validators as V
+    from scrapers.revisit import is_due
 
     store = res.store
     # storage and the crawler each own a Validators type (neither imports the other)
     validators = {u: V(v.etag, v.last_modified, v.sha256) for u, v in store.get_validators(source_key).items()}
     done = store.report_urls_from_stored_bytes(source_key, PARSER_VERSION)
-    return validators, done
+    not_due: set[str] = set()
+    if not res.revalidate and done:
+        now = _now()
+        not_due = {
+            url
+            for url, t in store.check_times(source_key).items()
+            if url in done and not is_due(now, t.last_fetched, t.last_changed)
+        }
+    return SourceState(validators, done, not_due)
 
 
 def _job(res: CrawlResources, source_key: str, fr: FetchedReport) -> ParseJob:
@@ -499,8 +525,14 @@ async def run_source(
             result.stage_seconds["discover"] += time.perf_counter() - t0
             result.discovered = len(candidates)
             res.progress(source.key, "discovered", len(candidates))
-            validators, done = await asyncio.to_thread(source_state, res, source.key)
-            await _run_batches(source, res, stages, client, candidates, result, run_id, validators, done)
+            state = await asyncio.to_thread(source_state, res, source.key)
+            if state.not_due:
+                # counted and shown, never fetched: the schedule, not the portal, vouches for them
+                todo = [c for c in candidates if c.url not in state.not_due]
+                result.not_due = len(candidates) - len(todo)
+                res.progress(source.key, "done", result.not_due)
+                candidates = todo
+            await _run_batches(source, res, stages, client, candidates, result, run_id, state.validators, state.done)
     except Exception as exc:  # a source-level failure fails this source only
         result.state = "failed"
         result.error = _reason(exc)
@@ -548,6 +580,7 @@ def run_counts(result: SourceResult) -> Any:
         new=result.new,
         changed=result.changed,
         unchanged=result.unchanged,
+        not_due=result.not_due,
         failed=result.failed + result.parse_failed,
         blocked=result.blocked,
     )

@@ -33,6 +33,8 @@ class SourceResult:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    #: stored reports not fetched: checked recently and stable (``scrapers.revisit``)
+    not_due: int = 0
     failed: int = 0
     blocked: int = 0
     parsed: int = 0
@@ -75,11 +77,11 @@ class CrawlSummary:
 
     @property
     def reports(self) -> int:
-        """Reports that reached storage or were confirmed unchanged."""
-        return sum(s.new + s.changed + s.unchanged for s in self.sources)
+        """Reports that reached storage, were confirmed unchanged, or were not due a check."""
+        return sum(s.new + s.changed + s.unchanged + s.not_due for s in self.sources)
 
     def totals(self) -> dict[str, int]:
-        keys = ("discovered", "new", "changed", "unchanged", "failed", "blocked", "parsed", "parse_failed",
+        keys = ("discovered", "new", "changed", "unchanged", "not_due", "failed", "blocked", "parsed", "parse_failed",
                 "checks_failed", "rows_written", "from_archive")
         return {k: sum(getattr(s, k) for s in self.sources) for k in keys}
 
@@ -97,5 +99,6 @@ class CrawlSummary:
         head = f"{bad} of {n} sources failed" if bad else f"all {n} sources completed"
         return (
             f"{head}: {t['discovered']} reports found, {t['new']} new, {t['changed']} changed, "
-            f"{t['unchanged']} unchanged, {t['failed'] + t['blocked']} not fetched, {t['parse_failed']} not parsed"
+            f"{t['unchanged']} unchanged, {t['not_due']} not due a check, "
+            f"{t['failed'] + t['blocked']} not fetched, {t['parse_failed']} not parsed"
         )

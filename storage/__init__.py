@@ -7,6 +7,7 @@ the rest of the project.
 
 from .api import (
     CatalogSourceLike,
+    CheckTimes,
     DocumentItem,
     DocumentRef,
     FetchEntry,
@@ -22,6 +23,7 @@ from .store import FAILED_STATES, Store
 __all__ = [
     "FAILED_STATES",
     "CatalogSourceLike",
+    "CheckTimes",
     "DocumentItem",
     "DocumentRef",
     "FetchEntry",

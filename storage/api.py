@@ -16,6 +16,7 @@ from parsers.record import PARSER_VERSION, Record
 
 __all__ = [
     "CatalogSourceLike",
+    "CheckTimes",
     "DocumentItem",
     "DocumentRef",
     "FetchEntry",
@@ -112,6 +113,15 @@ class Validators:
     sha256: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class CheckTimes:
+    """When a stored page was last fetched without error, and when its bytes last changed:
+    what the crawler's revisit schedule (``scrapers.revisit``) needs."""
+
+    last_fetched: datetime
+    last_changed: datetime
+
+
 @dataclass(slots=True)
 class RunCounts:
     discovered: int = 0
@@ -121,6 +131,8 @@ class RunCounts:
     unchanged: int = 0
     failed: int = 0
     blocked: int = 0
+    #: stored reports the revisit schedule left unfetched this run
+    not_due: int = 0
 
 
 @dataclass(slots=True)

@@ -215,6 +215,8 @@ class CrawlRun(_Base, table=True):
     unchanged: int = 0
     failed: int = 0
     blocked: int = 0
+    #: stored reports the revisit schedule left unfetched (migration 0004)
+    not_due: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
 
 
 class FetchLog(_Base, table=True):

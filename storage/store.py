@@ -38,6 +38,7 @@ from sqlalchemy.sql import ColumnElement
 from . import migrate
 from .api import (
     CatalogSourceLike,
+    CheckTimes,
     DocumentItem,
     DocumentRef,
     FetchEntry,
@@ -77,7 +78,7 @@ FETCH_LOG: Table = FetchLog.__table__  # type: ignore[attr-defined]
 
 #: crawl_runs states that make a source eligible for ``rerun_failed``
 FAILED_STATES = frozenset({"FAILED", "CRASHED", "CANCELLED", "TIMEDOUT"})
-RUN_COUNT_FIELDS = ("discovered", "fetched", "new", "changed", "unchanged", "failed", "blocked")
+RUN_COUNT_FIELDS = ("discovered", "fetched", "new", "changed", "unchanged", "failed", "blocked", "not_due")
 
 Key = tuple[str, str]
 
@@ -405,6 +406,24 @@ class Store:
                 for r in result:
                     out[r.url] = Validators(etag=r.etag, last_modified=r.last_modified, sha256=r.sha256)
         return out
+
+    def check_times(self, source_key: str) -> dict[str, CheckTimes]:
+        """Report pages of a source whose last fetch succeeded and whose bytes are stored,
+        with when that fetch was and when the bytes last changed (the revisit schedule's
+        input). A page whose last fetch failed is left out: it is always due."""
+        d = DOCUMENTS.c
+        stmt = select(d.url, d.last_fetched, d.last_changed).where(
+            d.source_key == source_key,
+            d.kind == "report",
+            d.sha256.is_not(None),
+            d.last_error_kind.is_(None),
+            d.last_fetched.is_not(None),
+            d.last_changed.is_not(None),
+        )
+        with self._read() as conn:
+            return {
+                r.url: CheckTimes(as_utc(r.last_fetched), as_utc(r.last_changed)) for r in conn.execute(stmt)
+            }
 
     def report_urls_from_stored_bytes(self, source_key: str, parser_version: str) -> set[str]:
         """Report URLs of a source whose stored report was parsed by ``parser_version`` from

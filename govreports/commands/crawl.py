@@ -62,8 +62,8 @@ def summary_table(results: list[SourceResult], title: str = "crawl summary") -> 
     from rich.text import Text
 
     table = Table(title=title, title_justify="left")
-    cols = ("source", "state", "found", "new", "changed", "unchanged", "parsed", "not fetched", "not parsed",
-            "failed checks")
+    cols = ("source", "state", "found", "new", "changed", "unchanged", "not due", "parsed", "not fetched",
+            "not parsed", "failed checks")
     for col in cols:
         table.add_column(col, justify="left" if col in ("source", "state") else "right")
     notes: list[Text] = []
@@ -71,7 +71,7 @@ def summary_table(results: list[SourceResult], title: str = "crawl summary") -> 
         table.add_row(
             r.source_key,
             "[green]ok[/]" if r.state == "completed" else "[red]failed[/]",
-            str(r.discovered), str(r.new), str(r.changed), str(r.unchanged), str(r.parsed),
+            str(r.discovered), str(r.new), str(r.changed), str(r.unchanged), str(r.not_due), str(r.parsed),
             str(r.failed + r.blocked), str(r.parse_failed), str(r.checks_failed),
         )
         if r.error:
@@ -95,6 +95,7 @@ def run_crawl(
     tag: str | None = None,
     politeness: bool = True,
     concurrency: int | None = None,
+    revalidate: bool = False,
 ) -> tuple[list[SourceResult], str]:
     """Run ``crawl_all`` through Prefect with a live progress bar per source."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -134,7 +135,7 @@ def run_crawl(
             state = _run_flow(
                 crawl_all(
                     sources=keys or None, tag=tag, sources_file=sources_file, db=db,
-                    politeness=politeness, concurrency=concurrency, return_state=True,
+                    politeness=politeness, concurrency=concurrency, revalidate=revalidate, return_state=True,
                 )
             )
     finally:
@@ -225,6 +226,9 @@ def register(app: typer.Typer) -> None:
         print_queries(console, settings.db)
         rows = sum(r.rows_written for r in results)
         verdict = "everything unchanged, nothing written" if rows == 0 else f"{rows} report rows written"
+        if not_due := sum(r.not_due for r in results):
+            verdict += (f" ({not_due} stored reports checked recently were not asked about again;"
+                        " `govreports crawl --revalidate` asks about all)")
         console.print(f"[bold]demo finished in {time.perf_counter() - started:.1f} s[/]: {verdict}")
 
     @app.command("crawl")
@@ -237,8 +241,16 @@ def register(app: typer.Typer) -> None:
             False, "--no-politeness", help="no rate limits or robots.txt (local simulator/benchmarks only)"
         ),
         concurrency: int | None = typer.Option(None, "--concurrency", help="sources crawled at once"),
+        revalidate: bool = typer.Option(
+            False, "--revalidate",
+            help="ask about every stored report now (conditional GETs), not only those the revisit schedule says are due",
+        ),
     ) -> None:
-        """Crawl the catalog's sources through Prefect (crawl_all), with progress and a summary."""
+        """Crawl the catalog's sources through Prefect (crawl_all), with progress and a summary.
+
+        Every list page is walked, so new reports are always found. A stored report is asked
+        about again once it has gone unchecked for half as long as it has been stable (6 hours
+        to 30 days); ``--revalidate`` asks about all of them now."""
         from govreports.console import make_console
         from govreports.settings import get_settings
         from scrapers.catalog import CatalogError, load_catalog
@@ -259,7 +271,7 @@ def register(app: typer.Typer) -> None:
         _api(console)
         results, message = run_crawl(
             console, sources_file=str(settings.sources), db=settings.db, keys=source, tag=tag,
-            politeness=not no_politeness, concurrency=concurrency,
+            politeness=not no_politeness, concurrency=concurrency, revalidate=revalidate,
         )
         console.print(summary_table(results))
         console.print(message)

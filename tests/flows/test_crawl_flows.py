@@ -5,8 +5,10 @@ a recrawl writes nothing; a crawl that died mid-way is finished without refetchi
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -89,11 +91,21 @@ def test_crawl_all_matches_ground_truth_and_isolates_the_failing_source(crawl_en
     assert arts["crawl-all-summary"]["type"] == "table"
     assert "site3" in arts["crawl-all-failures"]["data"] and "blocked" in arts["crawl-all-failures"]["data"]
 
-    # a recrawl of the unchanged web: everything unchanged, no report row written
+    # a recrawl of the unchanged web: every stored report was checked moments ago, so none is
+    # due (scrapers.revisit); with --revalidate every one is asked about and unchanged
     again = asyncio.run(crawl_all(sources=["site0", "site2"], politeness=False, return_state=True))  # type: ignore[call-overload]
     srcs = again.result()["sources"]
-    assert all(s["rows_written"] == 0 and s["new"] == 0 and s["unchanged"] == s["discovered"] for s in srcs), srcs
+    assert all(s["rows_written"] == 0 and s["new"] == 0 and s["not_due"] == s["discovered"] > 0
+               and s["unchanged"] == 0 for s in srcs), srcs
+    forced = asyncio.run(crawl_all(sources=["site0", "site2"], politeness=False, revalidate=True,  # type: ignore[call-overload]
+                                   return_state=True))
+    srcs = forced.result()["sources"]
+    assert all(s["rows_written"] == 0 and s["new"] == 0 and s["unchanged"] == s["discovered"] > 0
+               and s["not_due"] == 0 for s in srcs), srcs
     assert rows(db, "SELECT COUNT(*) FROM report_versions")[0][0] == 0
+    n0 = next(s["discovered"] for s in srcs if s["source_key"] == "site0")
+    runs = rows(db, "SELECT not_due, unchanged FROM crawl_runs WHERE source_key = 'site0' ORDER BY started_at")
+    assert runs[-2:] == [(n0, 0), (0, n0)], runs
 
 
 def test_a_run_that_died_after_fetching_is_finished_from_the_archive(crawl_env: dict[str, Any]) -> None:
@@ -169,9 +181,16 @@ def test_an_unchanged_recrawl_runs_no_parse_or_upsert_stage(crawl_env: dict[str,
     assert done.state == "completed" and done.new == done.discovered > 5
     assert first.calls and all(n > 0 for _, n in first.calls), first.calls
     assert redo.state == "completed", redo.error
-    assert redo.unchanged == redo.discovered == done.discovered
+    assert redo.not_due == redo.discovered == done.discovered and redo.unchanged == 0
     assert again.calls == [], again.calls
     assert redo.rows_written == 0
+
+    # every report asked about again (304s): still nothing to parse or upsert
+    forced = Recording()
+    with CrawlResources(settings, politeness=False, batch_size=5, workers=1, revalidate=True) as res:
+        checked = asyncio.run(run_source(source, res, run_id="forced", stages=forced))
+    assert checked.unchanged == checked.discovered == done.discovered and checked.not_due == 0
+    assert forced.calls == [] and checked.rows_written == 0
 
 
 def test_reparse_uses_the_archive_only(crawl_env: dict[str, Any]) -> None:
@@ -199,3 +218,37 @@ def test_a_polite_crawl_outside_a_deployment_uses_the_local_limiter(crawl_env: d
     stored = {u for (u,) in rows(crawl_env["db"], "SELECT url FROM reports WHERE source_key = 'site2'")}
     assert result["state"] != "failed", result
     assert stored == set(want)
+
+
+def test_govreports_crawl_leaves_recent_reports_alone_until_revalidate(
+    crawl_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command a user runs: a second crawl minutes later asks the portal about no stored
+    report (list pages only) and says so; ``--revalidate`` asks about every one."""
+    from prefect.settings import PREFECT_API_URL
+    from typer.testing import CliRunner
+
+    from govreports.cli import app
+
+    monkeypatch.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))
+    monkeypatch.setenv("COLUMNS", "200")
+    sim, port = crawl_env["sim"], crawl_env["port"]
+    pages = {urlsplit(u)[1:3] for u in expected(sim.ground_truth(port), "site0")}
+    n = len(pages)
+    runner = CliRunner()
+
+    def crawl(*extra: str) -> tuple[str, int]:
+        since = time.time()
+        out = runner.invoke(app, ["crawl", "--source", "site0", "--no-politeness", *extra])
+        assert out.exit_code == 0, out.output
+        asked = [e for e in list(sim.log) if e["time"] >= since and (e["host"], e["path"]) in
+                 {(h.split(":")[0], p) for h, p in pages}]
+        return out.output, len(asked)
+
+    first, asked_first = crawl()
+    assert f"{n} new" in first and asked_first >= n
+    second, asked_second = crawl()
+    assert "0 new" in second and f"{n} not due a check" in second and asked_second == 0, second
+    third, asked_third = crawl("--revalidate")
+    assert f"{n} unchanged, 0 not due a check" in third and asked_third >= n, third
+    assert rows(crawl_env["db"], "SELECT COUNT(*) FROM report_versions")[0][0] == 0

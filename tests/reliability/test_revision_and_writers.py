@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -45,9 +46,15 @@ def test_revised_report_is_updated_and_its_previous_version_kept(tmp_path: Path)
         assert sim.revise(url=target)
         truth = expected_reports(sim.ground_truth(port))
         assert truth[target].stats != first_truth[target].stats
+        # checked moments ago: the revisit schedule leaves every stored report alone
+        soon = {r.source_key: r for r in crawl(catalog, db, tmp_path / "raw")}
+        assert all(r.not_due == r.discovered and r.changed == 0 for r in soon.values()), soon
+        assert stored_stats(db)[target] == first_truth[target].stats
+        # ten days later (stable for twenty at the last check): every report is due again
+        _age_checks(db, timedelta(days=10))
         results = {r.source_key: r for r in crawl(catalog, db, tmp_path / "raw")}
 
-    assert results["site0"].changed == 1 and results["site0"].new == 0
+    assert results["site0"].changed == 1 and results["site0"].new == 0 and results["site0"].not_due == 0
     assert results["site1"].changed == 0 and results["site1"].unchanged == len(
         [t for t in truth.values() if t.site == "site1"])
     after = stored_stats(db)
@@ -58,6 +65,22 @@ def test_revised_report_is_updated_and_its_previous_version_kept(tmp_path: Path)
     kept = json.loads(versions[0][1])
     assert kept["stats"] == first_truth[target].stats and versions[0][2]
     assert rows(db, "SELECT COUNT(*) FROM reports") == [(len(truth),)]
+
+
+def _age_checks(db: str, by: timedelta) -> None:
+    """Move every document's last check back by ``by`` and its last change back by twice that,
+    as if the crawl had run that long ago (the schedule reads these; nothing else does)."""
+    import sqlalchemy as sa
+
+    from storage.models import Document
+
+    t = Document.__table__
+    engine = sa.create_engine(db)
+    with engine.begin() as conn:
+        for id_, fetched, changed in conn.execute(sa.select(t.c.id, t.c.last_fetched, t.c.last_changed)).all():
+            conn.execute(sa.update(t).where(t.c.id == id_).values(
+                last_fetched=fetched - by, last_changed=None if changed is None else changed - 2 * by))
+    engine.dispose()
 
 
 def test_two_crawl_processes_on_one_sqlite_file(tmp_path: Path) -> None:

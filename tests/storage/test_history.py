@@ -148,3 +148,24 @@ def test_report_urls_from_stored_bytes_needs_the_reports_own_bytes(store: Store)
     assert store.report_urls_from_stored_bytes("dadukou", "1") == {done.url}
     assert store.report_urls_from_stored_bytes("dadukou", "2") == set()
     assert store.report_urls_from_stored_bytes("elsewhere", "1") == {other.url}
+
+
+def test_check_times_name_stored_pages_whose_last_fetch_succeeded(store: Store) -> None:
+    """The revisit schedule's input: a failed last fetch, an attachment, or a page with no
+    stored bytes is left out (always due); a 304 moves the check time, not the change time."""
+    from storage import CheckTimes
+
+    ok, failed, pdf, never = (URL, URL + "?f", URL + ".pdf", URL + "?n")
+    store.upsert_documents([
+        DocumentItem("s", ok, T0, 200, sha256="a" * 64, kind="report"),
+        DocumentItem("s", failed, T0, 200, sha256="b" * 64, kind="report"),
+        DocumentItem("s", pdf, T0, 200, sha256="c" * 64, kind="attachment"),
+        DocumentItem("s", never, T0, 503, kind="report", error_kind="http", error_reason="HTTP 503"),
+    ])
+    t1 = T0 + timedelta(days=2)
+    store.upsert_documents([
+        DocumentItem("s", ok, t1, 304, kind="report"),
+        DocumentItem("s", failed, t1, 500, kind="report", error_kind="http", error_reason="HTTP 500"),
+    ])
+    assert store.check_times("s") == {ok: CheckTimes(last_fetched=t1, last_changed=T0)}
+    assert store.check_times("other") == {}
