@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import re
 import statistics
+from operator import itemgetter
 from typing import Any
 
 from parsers.errors import ErrorKind, ParseError
@@ -32,39 +33,67 @@ PdfResult = tuple[str, list[str], list[int]] | tuple[str, ErrorKind, str]
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CID = re.compile(r"\(cid:\d+\)")
 _PRIVATE = re.compile(r"[\ue000-\uf8ff\ufffd]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: a page with fewer CJK characters than this (and an image, or garbage) needs OCR
 _MIN_CJK_PER_PAGE = 10
 #: a whole document with fewer meaningful characters than this has no text layer
 _MIN_DOC_CHARS = 20
 
 
+#: characters that carry no ink: pdfium's generated spaces and line breaks are among them
+_BLANK = frozenset(map(chr, range(33))) | {"\xa0", "\u3000", "\ufeff", "\ufffe"}
+
+
+def _page_unicode(textpage: object, n: int, pdfium_c: object) -> str | None:
+    """The page's characters in one call, aligned with their indices, or None when they
+    cannot be aligned (a character outside the BMP takes two UTF-16 units, one with no
+    Unicode value is dropped): then the caller asks character by character."""
+    c: Any = pdfium_c
+    buf = (ctypes.c_ushort * (n + 1))()
+    written = c.FPDFText_GetText(textpage, 0, n, buf)
+    text = bytes(buf)[: 2 * max(written - 1, 0)].decode("utf-16-le", "surrogatepass")
+    if len(text) != n or _SURROGATE.search(text):
+        return None
+    return text
+
+
 def _chars(textpage: object, pdfium_c: object) -> list[tuple[str, float, float, float, float]]:
-    """Every non-generated, non-space character with its loose box (left, bottom, right, top).
+    """Every character with ink and its loose box (left, bottom, right, top).
 
     Loose boxes span the font's full ascent/descent and advance width, so digits
     and CJK on one baseline share a vertical centre and adjacent glyphs touch:
     tight glyph boxes would split "11" into "1 1" and a row into two lines.
+    The text comes in one ``FPDFText_GetText`` call and only inked characters cost
+    a box call: three ctypes calls per character became one, and a page went from
+    5.3 to 3.9 ms (``python -m bench parsers``; output identical on 338 PDFs).
+    pdfium's generated characters are spaces and line breaks, so the blank test
+    drops them without ``FPDFText_IsGenerated``.
     """
     c: Any = pdfium_c
     n = c.FPDFText_CountChars(textpage)
+    if n <= 0:
+        return []
+    text = _page_unicode(textpage, n, c)
+    if text is None:
+        get_unicode = c.FPDFText_GetUnicode
+        text = "".join(_code_char(get_unicode(textpage, i)) for i in range(n))
     rect = c.FS_RECTF()
     prect = ctypes.byref(rect)
-    get_unicode = c.FPDFText_GetUnicode
     get_box = c.FPDFText_GetLooseCharBox
-    generated = c.FPDFText_IsGenerated
     out: list[tuple[str, float, float, float, float]] = []
-    for i in range(n):
-        code = get_unicode(textpage, i)
-        if code <= 32 or code in (0xA0, 0x3000, 0xFEFF, 0xFFFE) or generated(textpage, i) == 1:
+    blank = _BLANK
+    for i, ch in enumerate(text):
+        if ch in blank or not get_box(textpage, i, prect):
             continue
-        if not get_box(textpage, i, prect):
-            continue
-        try:
-            ch = chr(code)
-        except ValueError:
-            ch = "\ufffd"
         out.append((ch, rect.left, rect.bottom, rect.right, rect.top))
     return out
+
+
+def _code_char(code: int) -> str:
+    try:
+        return chr(code)
+    except ValueError:
+        return "\ufffd"
 
 
 def layout_text(chars: list[tuple[str, float, float, float, float]]) -> str:
@@ -83,46 +112,51 @@ def layout_text(chars: list[tuple[str, float, float, float, float]]) -> str:
     em = max(em, 4.0)
     unit = em / 2
     x_min = min(c[1] for c in chars)
-    # group into lines by vertical centre, top of the page first
-    ordered = sorted(chars, key=lambda c: -(c[2] + c[4]) / 2)
+    same_line, wide, narrow, blank_gap = em * 0.45, em * 0.6, em * 0.15, em * 1.2
+    # group into lines by vertical centre, top of the page first (halving is exact, so
+    # ordering by -(bottom + top) is ordering by the centre)
+    ordered = sorted(chars, key=lambda c: -(c[2] + c[4]))
     lines: list[list[tuple[str, float, float, float, float]]] = []
     centre = None
     for box in ordered:
         mid = (box[2] + box[4]) / 2
-        if centre is not None and abs(mid - centre) <= em * 0.45:
+        if centre is not None and abs(mid - centre) <= same_line:
             lines[-1].append(box)
         else:
             lines.append([box])
             centre = mid
     rendered: list[str] = []
     prev_bottom: float | None = None
+    by_left = itemgetter(1)
     for line in lines:
-        line.sort(key=lambda c: c[1])
+        line.sort(key=by_left)
         parts: list[str] = []
         col = 0  # visual columns used so far (CJK = 2)
         prev_right: float | None = None
-        for ch, left, _, right, _ in line:
-            target = round((left - x_min) / unit)
+        top, bottom = line[0][4], line[0][2]
+        for ch, left, low, right, high in line:
             if prev_right is None:
-                pad = target
+                pad = round((left - x_min) / unit)
             else:
                 gap = left - prev_right
-                if gap > em * 0.6:
-                    pad = max(2, target - col)
-                elif gap > em * 0.15:
-                    pad = max(1, min(target - col, 1))
+                if gap > wide:
+                    pad = max(2, round((left - x_min) / unit) - col)
+                elif gap > narrow:
+                    pad = 1
                 else:
                     pad = 0
             if pad > 0:
                 parts.append(" " * pad)
                 col += pad
             parts.append(ch)
-            col += 2 if ord(ch) >= 0x2E80 else 1
+            col += 2 if ch >= "\u2e80" else 1
             prev_right = right
-        top = max(c[4] for c in line)
-        bottom = min(c[2] for c in line)
+            if high > top:
+                top = high
+            if low < bottom:
+                bottom = low
         # a blank line where the page leaves a gap of more than a line
-        if prev_bottom is not None and prev_bottom - top > em * 1.2:
+        if prev_bottom is not None and prev_bottom - top > blank_gap:
             rendered.append("")
         rendered.append("".join(parts).rstrip())
         prev_bottom = bottom

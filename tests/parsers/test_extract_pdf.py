@@ -25,6 +25,24 @@ def test_corpus_text_roundtrips_through_pdf(corpus_dir: Path) -> None:
     assert re.split(r" {2,}", row.strip()) == ["行政许可", "696", "-32", "15718"]
 
 
+def test_the_per_character_path_reads_what_the_one_call_path_reads(
+    corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page whose text cannot be aligned with its character indices in one call (a
+    character outside the BMP, one without Unicode) is read character by character; both
+    paths must give the same page."""
+    import parsers.pdf as pdf
+
+    data = pdf_from_text((corpus_dir / "text" / "jiangsu_huaian_2024.pdf.txt").read_text(encoding="utf-8"))
+    fast = pdf.pdf_pages(data, 100)
+    calls: list[int] = []
+    # records the call and answers None: "cannot align", so every character is asked for
+    monkeypatch.setattr(pdf, "_page_unicode", lambda textpage, n, c: calls.append(n))
+    slow = pdf.pdf_pages(data, 100)
+    assert calls and fast[0] == "ok" and slow == fast
+    assert "政府信息公开" in "".join(fast[1])
+
+
 def test_layout_text_is_pure_and_orders_lines() -> None:
     # (char, left, bottom, right, top): two rows, the second drawn first
     chars = [("3", 100, 80, 105, 90), ("4", 105, 80, 110, 90), ("行", 0, 80, 10, 90),
