@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import re
 import statistics
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
@@ -163,14 +164,19 @@ def layout_text(chars: list[tuple[str, float, float, float, float]]) -> str:
     return "\n".join(rendered)
 
 
-def _needs_ocr(text: str, has_image: bool) -> bool:
+def _needs_ocr(text: str, has_image: Callable[[], bool]) -> bool:
+    """Whether a page needs OCR: garbage in its text layer, or an image and too little
+    CJK text. ``has_image`` is asked last: pypdfium2 lists a page's objects through a
+    wrapper per object, ~1 ms for the ~170 objects of a simulated report page and a
+    quarter of its time, and a page of text answers before (338 PDFs: 3.4 → 2.5 ms/page)."""
     compact = re.sub(r"\s+", "", text)
     if _CID.search(text) or (compact and len(_PRIVATE.findall(compact)) > len(compact) // 5):
         return True
-    return has_image and len(_CJK.findall(compact)) < _MIN_CJK_PER_PAGE
+    return len(_CJK.findall(compact)) < _MIN_CJK_PER_PAGE and has_image()
 
 
 def _page_text(doc: object, index: int, pdfium: object, pdfium_c: object) -> tuple[str, bool]:
+    """A page's layout text, and whether it needs OCR."""
     page = doc[index]  # type: ignore[index]
     try:
         textpage = page.get_textpage()
@@ -179,10 +185,10 @@ def _page_text(doc: object, index: int, pdfium: object, pdfium_c: object) -> tup
         finally:
             textpage.close()
         image = pdfium_c.FPDF_PAGEOBJ_IMAGE  # type: ignore[attr-defined]
-        has_image = any(True for _ in page.get_objects(filter=[image], max_depth=1))
+        ocr = _needs_ocr(text, lambda: any(True for _ in page.get_objects(filter=[image], max_depth=1)))
     finally:
         page.close()
-    return text, has_image
+    return text, ocr or not text.strip()
 
 
 def pdf_pages(data: bytes, max_pages: int) -> PdfResult:
@@ -208,11 +214,11 @@ def pdf_pages(data: bytes, max_pages: int) -> PdfResult:
         ocr: list[int] = []
         for index in range(n):
             try:
-                text, has_image = _page_text(doc, index, pdfium, pdfium_c)
+                text, needs_ocr = _page_text(doc, index, pdfium, pdfium_c)
             except pdfium.PdfiumError:
-                text, has_image = "", False  # a damaged page: flag it, keep the others
+                text, needs_ocr = "", True  # a damaged page: flag it, keep the others
             texts.append(text)
-            if _needs_ocr(text, has_image) or not text.strip():
+            if needs_ocr:
                 ocr.append(index + 1)
         return ("ok", texts, ocr)
     finally:
