@@ -40,7 +40,9 @@ def _alarm(signum: int, frame: object) -> None:
     raise DocumentTimeout
 
 
-def init_parse_worker(max_bytes: int, timeout: float, max_pdf_pages: int, memory_bytes: int | None = None) -> None:
+def init_parse_worker(
+    max_bytes: int, timeout: float, max_pdf_pages: int, memory_bytes: int | None = None, parent: int | None = None
+) -> None:
     """Runs once in each pool worker: the worker itself becomes the bounded sandbox.
 
     The parser's own isolation (a second pool of PDF processes, one pickle round trip of
@@ -50,12 +52,16 @@ def init_parse_worker(max_bytes: int, timeout: float, max_pdf_pages: int, memory
     MemoryError, not the host) and SIGALRM bounds each document's time (``parse_job``).
     A document stuck inside C code that never returns to Python is caught by the
     pipeline's own deadline, which kills the worker (``flows.pipeline.parse_jobs``).
+    ``parent``: the crawl process; the worker leaves when it is gone (``exit_with``).
     """
     global _LIMITS, _TIMEOUT
     import resource
     import signal
 
-    from parsers.limits import Limits
+    from parsers.limits import Limits, exit_with
+
+    if parent is not None:
+        exit_with(parent)
 
     limits = Limits(max_bytes=max_bytes, timeout=timeout, max_pdf_pages=max_pdf_pages, isolate=False)
     if memory_bytes is None:

@@ -128,7 +128,7 @@ class CrawlResources:
                 max_workers=n,
                 mp_context=ctx,
                 initializer=init_parse_worker,
-                initargs=(s.max_bytes, s.parse_timeout, s.max_pdf_pages, None),
+                initargs=(s.max_bytes, s.parse_timeout, s.max_pdf_pages, None, os.getpid()),
             )
         return self._pool
 

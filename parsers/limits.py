@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -28,7 +29,7 @@ from typing import Any, TypeVar
 
 from parsers.errors import ParseError
 
-__all__ = ["Limits", "check_size", "run_command", "run_isolated", "shutdown_pool"]
+__all__ = ["Limits", "check_size", "exit_with", "run_command", "run_isolated", "shutdown_pool"]
 
 T = TypeVar("T")
 
@@ -85,9 +86,55 @@ _POOL_LOCK = threading.Lock()
 _WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
-def _init_worker(memory_bytes: int) -> None:
-    """Runs once in each worker: cap its address space so a hostile file fails, not the host."""
+def _identity(pid: int) -> tuple[str, ...] | None:
+    """(pid, start time) of a live process, None if it is gone or a zombie; a reused pid
+    has another start time. ("?",) where there is no /proc (then only existence counts)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return ("?",)
+    return None if fields[0] in (b"Z", b"X") else (str(pid), fields[19].decode())
+
+
+def exit_with(pid: int, interval: float = 1.0) -> None:
+    """End this pool worker soon after process ``pid`` (the one that feeds it) is gone.
+
+    A ``ProcessPoolExecutor`` worker waits on its call queue, and the queue's pipe is open
+    in the worker itself, so it never reads EOF: when the feeding process dies without
+    shutting the pool down (SIGKILL, the OOM killer, a container stopped, a Prefect run
+    cancelled hard) the worker waits forever. Every killed crawl left its parse workers
+    (35–90 MB each) and the forkserver behind. A daemon thread looks once a second.
+    Call it before capping the address space: the thread's stack is mapped when it starts.
+    """
+    watched = _identity(pid)
+    if watched is None:
+        os._exit(0)
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if _identity(pid) != watched:
+                os._exit(0)
+
+    threading.Thread(target=watch, name=f"exit-with-{pid}", daemon=True).start()
+
+
+def _init_worker(memory_bytes: int, parent: int | None = None) -> None:
+    """Runs once in each worker: cap its address space so a hostile file fails, not the host,
+    and leave when the process that started the pool is gone (``exit_with``)."""
     import resource
+
+    if parent is not None:
+        exit_with(parent)
 
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     cap = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
@@ -104,7 +151,7 @@ def _get_pool(memory_bytes: int) -> ProcessPoolExecutor:
             # forking a threaded process can deadlock the child.
             ctx = multiprocessing.get_context("spawn")
             _POOL = ProcessPoolExecutor(
-                max_workers=_WORKERS, mp_context=ctx, initializer=_init_worker, initargs=(memory_bytes,)
+                max_workers=_WORKERS, mp_context=ctx, initializer=_init_worker, initargs=(memory_bytes, os.getpid())
             )
             _POOL_MEMORY = memory_bytes
         return _POOL

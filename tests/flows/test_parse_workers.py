@@ -4,9 +4,15 @@ per-document SIGALRM deadline replace the parser's own (nested) PDF process pool
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +61,51 @@ def test_a_document_over_its_deadline_fails_with_the_reason_and_the_worker_survi
         assert out.error.startswith("extract: timeout: took longer than 0.001 s"), out.error
         again = slow.submit(parse_job, pdf_job).result(timeout=120)  # same worker, next document
         assert again.error is not None and "timeout" in again.error
+
+
+_HOLDER = """
+import os, sys, time
+from flows.pipeline import CrawlResources
+from govreports.settings import get_settings
+from parsers.limits import Limits, run_isolated
+
+if __name__ == "__main__":
+    res = CrawlResources(get_settings(db=sys.argv[1]), workers=2)
+    crawl_pool = {res.pool.submit(os.getpid).result() for _ in range(4)}
+    pdf_pool = {run_isolated(os.getpid, limits=Limits())}
+    print(" ".join(map(str, sorted(crawl_pool | pdf_pool))), flush=True)
+    time.sleep(300)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
+    except FileNotFoundError:
+        return True
+
+
+def test_workers_leave_when_the_crawl_process_is_killed(tmp_path: Path) -> None:
+    """SIGKILL (the OOM killer, a container stop, a hard-cancelled run) gives the crawl no
+    chance to shut its pools down; their workers used to wait on their queues forever."""
+    script = tmp_path / "holder.py"
+    script.write_text(_HOLDER, encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen([sys.executable, str(script), f"sqlite:///{tmp_path / 'x.db'}"], cwd=root,
+                              env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        workers = [int(p) for p in holder.stdout.readline().split()]
+        assert len(workers) >= 2 and holder.pid not in workers
+        assert not any(_gone(p) for p in workers)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not all(_gone(p) for p in workers):
+        time.sleep(0.2)
+    left = [p for p in workers if not _gone(p)]
+    for p in left:
+        os.kill(p, signal.SIGKILL)  # do not leak them into the rest of the suite
+    assert left == [], f"workers still running after their crawl was killed: {left}"
