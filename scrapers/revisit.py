@@ -7,8 +7,10 @@ our recrawl of an unchanged 1,000-report web at 6–7× faster than the first cr
 (``make bench``, 2026-12-05): the requests themselves were the cost.
 
 So a stored report is asked about again once it has gone unchecked for half as long
-as it has been seen stable, never sooner than ``REVISIT_MIN`` and never later than
-``REVISIT_MAX``. That is exponential backoff for pages that do not change, the
+as its content has been seen stable, never sooner than ``REVISIT_MIN`` and never later
+than ``REVISIT_MAX``. Content means the parsed report, not the page's bytes: portal pages
+carry visit counters and today's date, and bytes that change on every fetch would keep a
+page at the minimum forever. That is exponential backoff for pages that do not change, the
 adaptive schedule of Nutch's ``AdaptiveFetchSchedule``. Scrapy's DeltaFetch, the
 usual incremental Scrapy setup, never asks again at all. List pages are fetched on
 every crawl, so new reports are found on every crawl. A page whose last fetch failed,

@@ -115,8 +115,8 @@ class Validators:
 
 @dataclass(frozen=True, slots=True)
 class CheckTimes:
-    """When a stored page was last fetched without error, and when its bytes last changed:
-    what the crawler's revisit schedule (``scrapers.revisit``) needs."""
+    """When a stored report's page was last fetched without error, and when the report's
+    content last changed: what the crawler's revisit schedule (``scrapers.revisit``) needs."""
 
     last_fetched: datetime
     last_changed: datetime

@@ -408,21 +408,29 @@ class Store:
         return out
 
     def check_times(self, source_key: str) -> dict[str, CheckTimes]:
-        """Report pages of a source whose last fetch succeeded and whose bytes are stored,
-        with when that fetch was and when the bytes last changed (the revisit schedule's
-        input). A page whose last fetch failed is left out: it is always due."""
-        d = DOCUMENTS.c
-        stmt = select(d.url, d.last_fetched, d.last_changed).where(
-            d.source_key == source_key,
-            d.kind == "report",
-            d.sha256.is_not(None),
-            d.last_error_kind.is_(None),
-            d.last_fetched.is_not(None),
-            d.last_changed.is_not(None),
+        """Stored report pages of a source whose last fetch succeeded: when that fetch was,
+        and when the report's content last changed (the revisit schedule's input). A page
+        whose last fetch failed, or with no stored report, is left out: it is always due.
+
+        The report's change time, not the page's bytes': portal pages carry visit counters
+        and today's date in their chrome, and a page whose bytes change on every fetch would
+        otherwise never be seen stable.
+        """
+        d, r = DOCUMENTS.c, REPORTS.c
+        stmt = (
+            select(d.url, d.last_fetched, r.last_changed)
+            .join_from(DOCUMENTS, REPORTS, and_(r.source_key == d.source_key, r.url == d.url))
+            .where(
+                d.source_key == source_key,
+                d.kind == "report",
+                d.sha256.is_not(None),
+                d.last_error_kind.is_(None),
+                d.last_fetched.is_not(None),
+            )
         )
         with self._read() as conn:
             return {
-                r.url: CheckTimes(as_utc(r.last_fetched), as_utc(r.last_changed)) for r in conn.execute(stmt)
+                row.url: CheckTimes(as_utc(row.last_fetched), as_utc(row.last_changed)) for row in conn.execute(stmt)
             }
 
     def report_urls_from_stored_bytes(self, source_key: str, parser_version: str) -> set[str]:

@@ -68,18 +68,19 @@ def test_revised_report_is_updated_and_its_previous_version_kept(tmp_path: Path)
 
 
 def _age_checks(db: str, by: timedelta) -> None:
-    """Move every document's last check back by ``by`` and its last change back by twice that,
-    as if the crawl had run that long ago (the schedule reads these; nothing else does)."""
+    """Move every page's last check back by ``by`` and every report's last change back by
+    twice that, as if the crawl had run that long ago (the revisit schedule reads these)."""
     import sqlalchemy as sa
 
-    from storage.models import Document
+    from storage.models import Document, Report
 
-    t = Document.__table__
+    docs, reports = Document.__table__, Report.__table__
     engine = sa.create_engine(db)
     with engine.begin() as conn:
-        for id_, fetched, changed in conn.execute(sa.select(t.c.id, t.c.last_fetched, t.c.last_changed)).all():
-            conn.execute(sa.update(t).where(t.c.id == id_).values(
-                last_fetched=fetched - by, last_changed=None if changed is None else changed - 2 * by))
+        for id_, fetched in conn.execute(sa.select(docs.c.id, docs.c.last_fetched)).all():
+            conn.execute(sa.update(docs).where(docs.c.id == id_).values(last_fetched=fetched - by))
+        for id_, changed in conn.execute(sa.select(reports.c.id, reports.c.last_changed)).all():
+            conn.execute(sa.update(reports).where(reports.c.id == id_).values(last_changed=changed - 2 * by))
     engine.dispose()
 
 

@@ -150,22 +150,31 @@ def test_report_urls_from_stored_bytes_needs_the_reports_own_bytes(store: Store)
     assert store.report_urls_from_stored_bytes("elsewhere", "1") == {other.url}
 
 
-def test_check_times_name_stored_pages_whose_last_fetch_succeeded(store: Store) -> None:
+def test_check_times_name_stored_reports_whose_last_fetch_succeeded(store: Store) -> None:
     """The revisit schedule's input: a failed last fetch, an attachment, or a page with no
-    stored bytes is left out (always due); a 304 moves the check time, not the change time."""
+    stored report is left out (always due). A 304, or new page bytes with the same report
+    (a visit counter in the chrome), moves the check time, not the change time."""
     from storage import CheckTimes
 
-    ok, failed, pdf, never = (URL, URL + "?f", URL + ".pdf", URL + "?n")
+    ok, failed, volatile = (make_item(i, source="s") for i in (1, 2, 3))
+    assert ok.url == URL
+    store.upsert_reports([ok, failed, volatile])
     store.upsert_documents([
-        DocumentItem("s", ok, T0, 200, sha256="a" * 64, kind="report"),
-        DocumentItem("s", failed, T0, 200, sha256="b" * 64, kind="report"),
-        DocumentItem("s", pdf, T0, 200, sha256="c" * 64, kind="attachment"),
-        DocumentItem("s", never, T0, 503, kind="report", error_kind="http", error_reason="HTTP 503"),
+        DocumentItem("s", ok.url, T0, 200, sha256="a" * 64, kind="report"),
+        DocumentItem("s", failed.url, T0, 200, sha256="b" * 64, kind="report"),
+        DocumentItem("s", volatile.url, T0, 200, sha256="c" * 64, kind="report"),
+        DocumentItem("s", URL + ".pdf", T0, 200, sha256="d" * 64, kind="attachment"),
+        DocumentItem("s", URL + "?n", T0, 200, sha256="e" * 64, kind="report"),
     ])
     t1 = T0 + timedelta(days=2)
     store.upsert_documents([
-        DocumentItem("s", ok, t1, 304, kind="report"),
-        DocumentItem("s", failed, t1, 500, kind="report", error_kind="http", error_reason="HTTP 500"),
+        DocumentItem("s", ok.url, t1, 304, kind="report"),
+        DocumentItem("s", failed.url, t1, 500, kind="report", error_kind="http", error_reason="HTTP 500"),
+        DocumentItem("s", volatile.url, t1, 200, sha256="f" * 64, kind="report"),
     ])
-    assert store.check_times("s") == {ok: CheckTimes(last_fetched=t1, last_changed=T0)}
+    store.upsert_reports([volatile])  # the same record from the new bytes
+    assert store.check_times("s") == {
+        ok.url: CheckTimes(last_fetched=t1, last_changed=ok.fetched_at),
+        volatile.url: CheckTimes(last_fetched=t1, last_changed=volatile.fetched_at),
+    }
     assert store.check_times("other") == {}
