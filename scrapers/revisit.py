@@ -36,8 +36,8 @@ def _utc(dt: datetime) -> datetime:
 
 
 def revisit_interval(last_fetched: datetime, last_changed: datetime) -> timedelta:
-    """How long after ``last_fetched`` a page is due: half of how long its bytes had been
-    stable at that check, clamped to [``REVISIT_MIN``, ``REVISIT_MAX``]."""
+    """How long after ``last_fetched`` a page is due: half of how long its report had been
+    unchanged at that check, clamped to [``REVISIT_MIN``, ``REVISIT_MAX``]."""
     stable = max(_utc(last_fetched) - _utc(last_changed), timedelta(0))
     return min(REVISIT_MAX, max(REVISIT_MIN, stable / 2))
 
