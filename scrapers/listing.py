@@ -125,9 +125,12 @@ def to_candidates(
     """Items whose titles are annual reports, on the source's hosts, as candidates."""
     hosts = {h.lower() for h in allowed}
     for it in items:
-        if hosts and (urlsplit(it.url).hostname or "").lower() not in hosts:
-            continue
+        # the title first: ~110 anchors a list page, most of them menus and footers, and
+        # urlsplit costs several times the title test (a 1k recrawl with nothing due spent
+        # a third of its time here: 0.44–0.50 → 0.29–0.32 s)
         if not is_annual_report_title(it.title):
+            continue
+        if hosts and (urlsplit(it.url).hostname or "").lower() not in hosts:
             continue
         yield Candidate(
             url=it.url,
