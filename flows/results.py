@@ -75,11 +75,6 @@ class CrawlSummary:
     def failed_sources(self) -> list[SourceResult]:
         return [s for s in self.sources if s.state != "completed"]
 
-    @property
-    def reports(self) -> int:
-        """Reports that reached storage, were confirmed unchanged, or were not due a check."""
-        return sum(s.new + s.changed + s.unchanged + s.not_due for s in self.sources)
-
     def totals(self) -> dict[str, int]:
         keys = ("discovered", "new", "changed", "unchanged", "not_due", "failed", "blocked", "parsed", "parse_failed",
                 "checks_failed", "rows_written", "from_archive")
