@@ -1,159 +1,54 @@
-"""Prefect flows: ``crawl_source`` (one source) and ``crawl_all`` (many, concurrently).
+"""Prefect flows: ``crawl_all`` (a catalog) and ``crawl_source`` (one source).
 
-Thin by design: the work is ``flows.pipeline``; this module only decides what Prefect
-sees. Task granularity follows Prefect's costs (~15 ms and a state round trip per task
-run here): one task per stage per batch (discover; fetch / parse / upsert of each batch),
-never one per URL. Task retries are 0 — retries live in the HTTP client, and a second
-retry layer would multiply requests to a struggling portal.
+Thin by design: the work is ``flows.pipeline.run_sources``; this module decides what
+Prefect sees. A crawl is ONE flow run, with no subflows and no tasks. Why: Prefect costs
+~15 ms of CPU per task run and ~125 ms of wall per subflow here, so a subflow per source
+made a 3,000-source catalog minutes of pure orchestration. What an operator needs from
+the UI comes from the one run instead:
 
-Failure isolation: each source is its own ``crawl_source`` subflow run. A source that
-fails raises inside its own run (so that run is Failed in the UI and can be retried from
-there); ``crawl_all`` calls its subflows with ``return_state=True``, so the parent never
-fails because a child did: it completes with a summary whose message says how many
-sources failed, a table artifact and a markdown artifact of failures with reasons.
+* per-source state with reasons: the run's table artifact (every source, its state
+  ``completed`` / ``partial`` / ``failed`` and counts) and its markdown artifact (each
+  failure with its URL and reason), also in ``crawl_runs``;
+* the run's own state: Failed when any source failed or partly failed, with a message
+  that counts them, so a scheduled run with failures is red in the UI;
+* Retry in the UI (or ``prefect flow-run retry``): a retried run redoes only the sources
+  whose latest attempt in this flow run did not complete (``Store.flow_run_sources``),
+  adds new ``crawl_runs`` rows (history is kept) and ends Completed when they all do.
+  The UI offers Retry only for runs of a deployment, so every crawl is one: the CLI
+  registers ``<flow>/on-demand`` and runs the flow run in its own process
+  (``run_deployed``), and ``govreports serve`` serves those deployments for the retries.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import time
-import uuid
-from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NONE as NO_CACHE
+from prefect import flow, get_run_logger
 from prefect.states import Completed, Failed, State
-from prefect.utilities.annotations import quote
 
 import flows  # noqa: F401  (pins the no-phone-home Prefect settings before Prefect is imported)
-from flows.pipeline import (
-    CrawlResources,
-    ProgressFn,
-    discover_source,
-    fetch_batch,
-    parse_jobs,
-    run_source,
-    store_batch,
-)
+from flows.pipeline import CrawlResources, ProgressFn, RunPlan, run_sources
 from flows.results import CrawlSummary, SourceResult
 
 if TYPE_CHECKING:
-    from flows.parsing import ParseJob, ParseOutcome
+    from govreports.settings import Settings
     from scrapers.catalog import Source
-    from scrapers.http import SourceClient
-    from scrapers.model import Candidate, FetchedReport, Validators
 
-__all__ = ["SourceCrawlFailed", "TaskStages", "crawl_all", "crawl_source", "crawl_summary_tables", "progress_hook"]
+__all__ = ["ON_DEMAND", "crawl_all", "crawl_source", "crawl_summary_tables", "progress_hook", "run_deployed"]
 
-#: the resources of the enclosing ``crawl_all`` (shared store, parse pool, host limiter)
-_resources: contextvars.ContextVar[CrawlResources | None] = contextvars.ContextVar("govreports_res", default=None)
 #: a progress callback installed by the CLI around a flow call
 progress_hook: contextvars.ContextVar[ProgressFn | None] = contextvars.ContextVar("govreports_progress", default=None)
-#: the sources ``crawl_all`` chose, by key: its subflows need not re-read the catalog
-#: (a YAML parse per subflow was ~40 ms of the event loop each)
-_sources: contextvars.ContextVar[dict[str, Source] | None] = contextvars.ContextVar("govreports_sources", default=None)
-#: results of subflows, by source key (the parent reads them even when a child failed)
-_results: contextvars.ContextVar[dict[str, SourceResult] | None] = contextvars.ContextVar(
-    "govreports_results", default=None
-)
-
-_TASK = {"retries": 0, "cache_policy": NO_CACHE, "persist_result": False, "log_prints": False}
+#: the deployment every flow started from the CLI belongs to (so the UI offers Retry)
+ON_DEMAND = "on-demand"
 
 
-class SourceCrawlFailed(RuntimeError):
-    """A whole source failed (list pages unreachable, database error): fails its own run only."""
-
-
-# ------------------------------------------------------------------------------- tasks
-
-
-@task(name="discover", **_TASK)  # type: ignore[call-overload]
-async def discover_task(source: Source, client: SourceClient) -> list[Candidate]:
-    return await discover_source(source, client)
-
-
-@task(name="fetch-batch", **_TASK)  # type: ignore[call-overload]
-async def fetch_task(
-    res: CrawlResources,
-    source: Source,
-    client: SourceClient,
-    batch: Sequence[Candidate],
-    validators: Mapping[str, Validators],
-    run_id: str,
-    reread: Collection[str] = (),
-) -> list[FetchedReport]:
-    return await fetch_batch(res, source, client, batch, validators, run_id, reread)
-
-
-@task(name="parse-batch", **_TASK)  # type: ignore[call-overload]
-async def parse_task(res: CrawlResources, jobs: Sequence[ParseJob]) -> list[ParseOutcome]:
-    return await parse_jobs(res, jobs)
-
-
-@task(name="upsert-batch", **_TASK)  # type: ignore[call-overload]
-async def upsert_task(res: CrawlResources, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
-    return await store_batch(res, source_key, parsed)
-
-
-class TaskStages:
-    """The pipeline's stages as Prefect tasks. Arguments are ``quote``d: they are live
-    objects (clients, pools) and batches, which Prefect must neither walk nor copy."""
-
-    async def discover(self, source: Source, client: SourceClient) -> list[Candidate]:
-        return await discover_task(quote(source), quote(client))  # type: ignore[no-any-return]
-
-    async def fetch(
-        self,
-        res: CrawlResources,
-        source: Source,
-        client: SourceClient,
-        batch: Sequence[Candidate],
-        validators: Mapping[str, Validators],
-        run_id: str,
-        reread: Collection[str] = (),
-    ) -> list[FetchedReport]:
-        return await fetch_task(  # type: ignore[no-any-return]
-            quote(res), quote(source), quote(client), quote(batch), quote(validators), run_id, quote(reread)
-        )
-
-    async def parse(self, res: CrawlResources, jobs: Sequence[ParseJob]) -> list[ParseOutcome]:
-        return await parse_task(quote(res), quote(jobs))  # type: ignore[no-any-return]
-
-    async def upsert(self, res: CrawlResources, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
-        return await upsert_task(quote(res), source_key, quote(parsed))  # type: ignore[no-any-return]
-
-
-TASKS = TaskStages()
-
-
-# ------------------------------------------------------------------------------- helpers
-
-
-def _settings(sources_file: str | None, db: str | None) -> Any:
+def _settings(sources_file: str | None, db: str | None) -> Settings:
     from govreports.settings import get_settings
 
     return get_settings(db=db, sources=sources_file)
-
-
-def _shared_limiter(politeness: bool) -> Any:
-    """Runs from a deployment (workers, ``serve``) may share hosts with other processes: hold
-    politeness in Prefect global rate limits. In-process runs keep the local token bucket."""
-    from prefect.runtime import deployment
-
-    if politeness and deployment.id:
-        from flows.politeness import PrefectHostLimiter
-
-        return PrefectHostLimiter()
-    return None
-
-
-def _current_run_id() -> str:
-    from prefect.runtime import flow_run
-
-    rid = flow_run.id
-    return str(rid) if rid else str(uuid.uuid4())
 
 
 def crawl_summary_tables(summary: CrawlSummary) -> tuple[list[dict[str, Any]], str]:
@@ -173,14 +68,15 @@ def crawl_summary_tables(summary: CrawlSummary) -> tuple[list[dict[str, Any]], s
             "parse_failed": s.parse_failed,
             "checks_failed": s.checks_failed,
             "seconds": round(s.seconds, 2),
+            "reason": s.error or "",
         }
         for s in summary.sources
     ]
     lines = [f"# Crawl failures\n\n{summary.message()}\n"]
     for s in summary.sources:
-        if s.error or s.failures:
+        if s.state == "failed" or s.failures:
             lines.append(f"\n## {s.source_key} ({s.state})\n")
-            if s.error:
+            if s.state == "failed":
                 lines.append(f"- **source failed**: {s.error}\n")
             for f in s.failures[:50]:
                 lines.append(f"- `{f.stage}` {f.url}: {f.reason}\n")
@@ -200,7 +96,72 @@ async def _publish(summary: CrawlSummary, key: str) -> None:
     await acreate_markdown_artifact(markdown=markdown, key=f"{key}-failures", description="failures with reasons")
 
 
-# ------------------------------------------------------------------------------- flows
+async def crawl_sources(
+    chosen: list[Source], settings: Settings, *, politeness: bool, batch_size: int, revalidate: bool, key: str
+) -> State[Any]:
+    """The body of every crawl flow: run the pipeline once for ``chosen``, publish, decide the state.
+
+    On a retry of the same flow run, sources that completed in an earlier attempt are kept
+    as they were (shown in the summary, not crawled again).
+    """
+    import asyncio
+
+    from prefect.runtime import flow_run
+
+    logger = get_run_logger()
+    started = time.perf_counter()
+    plan = RunPlan(str(flow_run.id) if flow_run.id else None, max(1, int(flow_run.run_count or 1)))
+    kept: list[SourceResult] = []
+    with CrawlResources(settings, politeness=politeness, batch_size=batch_size, on_progress=progress_hook.get(),
+                        revalidate=revalidate) as res:
+        if plan.attempt > 1 and plan.flow_run_id:
+            earlier = await asyncio.to_thread(res.store.flow_run_sources, plan.flow_run_id)
+            done = {k for k, r in earlier.items() if r.state == "COMPLETED"}
+            kept = [SourceResult.from_run(earlier[s.key]) for s in chosen if s.key in done]
+            chosen = [s for s in chosen if s.key not in done]
+            logger.info("retry %d: %d sources completed earlier, crawling the other %d again",
+                        plan.attempt, len(kept), len(chosen))
+        else:
+            logger.info("crawling %d sources", len(chosen))
+        results = await run_sources(chosen, res, plan=plan) if chosen else []
+    summary = CrawlSummary(sources=kept + results, seconds=time.perf_counter() - started)
+    for r in results:
+        if r.state != "completed":
+            logger.warning("%s %s: %s", r.source_key, r.state, r.error)
+    await _publish(summary, key)
+    msg = summary.message()
+    logger.info(msg)
+    data = {"sources": [s.to_dict() for s in results], "kept": [s.source_key for s in kept],
+            "seconds": summary.seconds}
+    if summary.failed_sources:
+        return Failed(message=msg, data=data)
+    return Completed(message=msg, data=data)
+
+
+@flow(name="crawl-all", retries=0, persist_result=False, log_prints=False)
+async def crawl_all(
+    sources: list[str] | None = None,
+    tag: str | None = None,
+    sources_file: str | None = None,
+    db: str | None = None,
+    politeness: bool = True,
+    batch_size: int = 100,
+    revalidate: bool = False,
+) -> State[Any]:
+    """Crawl the catalog's sources (all, these keys, or this tag) as one run.
+
+    ``revalidate``: ask the portals about every stored report now, not only those the
+    revisit schedule says are due (``scrapers.revisit``). Retried (from the UI), it redoes
+    only the sources that did not complete.
+    """
+    from scrapers.catalog import load_catalog
+
+    settings = _settings(sources_file, db)
+    chosen = load_catalog(settings.sources).select(sources, tag)
+    if not chosen:
+        return Completed(message=f"no sources selected (sources={sources}, tag={tag})", data={"sources": []})
+    return await crawl_sources(chosen, settings, politeness=politeness, batch_size=batch_size,
+                               revalidate=revalidate, key="crawl-all")
 
 
 @flow(name="crawl-source", retries=0, persist_result=False, log_prints=False)
@@ -211,111 +172,45 @@ async def crawl_source(
     politeness: bool = True,
     batch_size: int = 100,
     revalidate: bool = False,
-) -> dict[str, Any]:
-    """Discover → fetch → parse → upsert for one source; a failed source fails this run only.
-
-    Standalone (a deployment, a retry from the UI) it opens its own store and parse pool;
-    inside ``crawl_all`` it shares the parent's. ``revalidate`` asks the portal about every
-    stored report, not only those the revisit schedule says are due (``scrapers.revisit``).
-    """
-    from scrapers.catalog import load_catalog
-
-    logger = get_run_logger()
-    shared = _resources.get()
-    res = shared
-    if res is None:
-        res = CrawlResources(
-            _settings(sources_file, db), politeness=politeness, batch_size=batch_size,
-            limiter=_shared_limiter(politeness), on_progress=progress_hook.get(), revalidate=revalidate,
-        )
-    try:
-        source = (_sources.get() or {}).get(source_key) or load_catalog(res.settings.sources).get(source_key)
-    except KeyError:
-        raise SourceCrawlFailed(f"{res.settings.sources}: no source with key {source_key!r}") from None
-    try:
-        result = await run_source(source, res, run_id=_current_run_id(), stages=TASKS)
-    finally:
-        if shared is None:
-            res.close()
-    results = _results.get()
-    if results is not None:
-        results[source_key] = result
-    logger.info(
-        "%s: %d found, %d new, %d changed, %d unchanged, %d not due, %d failed, %d blocked, %d not parsed (%.1f s)",
-        source_key, result.discovered, result.new, result.changed, result.unchanged, result.not_due, result.failed,
-        result.blocked, result.parse_failed, result.seconds,
-    )
-    for f in result.failures[:20]:
-        logger.warning("%s %s: %s: %s", source_key, f.stage, f.url, f.reason)
-    if shared is None:
-        await _publish(CrawlSummary([result], result.seconds), f"crawl-{source_key.replace('_', '-')}")
-    if result.state != "completed":
-        raise SourceCrawlFailed(f"{source_key}: {result.error}")
-    return result.to_dict()
-
-
-@flow(name="crawl-all", retries=0, persist_result=False, log_prints=False)
-async def crawl_all(
-    sources: list[str] | None = None,
-    tag: str | None = None,
-    sources_file: str | None = None,
-    db: str | None = None,
-    politeness: bool = True,
-    concurrency: int | None = None,
-    batch_size: int = 100,
-    revalidate: bool = False,
 ) -> State[Any]:
-    """One ``crawl_source`` run per selected source, at most ``concurrency`` at once.
-
-    ``revalidate``: ask about every stored report now (see ``crawl_source``).
-
-    Completes with a message saying how many sources failed (Failed only when all did),
-    and publishes a table artifact and a markdown artifact of failures.
-    """
+    """One source (the per-source deployments ``crawl-source/source-<key>``)."""
     from scrapers.catalog import load_catalog
 
-    logger = get_run_logger()
     settings = _settings(sources_file, db)
-    catalog = load_catalog(settings.sources)
-    chosen = catalog.select(sources, tag)
-    if not chosen:
-        return Completed(message=f"no sources selected (sources={sources}, tag={tag})", data={"sources": []})
-    res = CrawlResources(
-        settings, politeness=politeness, batch_size=batch_size,
-        limiter=_shared_limiter(politeness), on_progress=progress_hook.get(), revalidate=revalidate,
-    )
-    results: dict[str, SourceResult] = {}
-    tok_res, tok_out = _resources.set(res), _results.set(results)
-    tok_src = _sources.set({s.key: s for s in chosen})
-    started = time.perf_counter()
-    sem = asyncio.Semaphore(max(1, concurrency or settings.source_concurrency))
-    logger.info("crawling %d sources (%d at once)", len(chosen), sem._value)
-
-    async def one(src: Source) -> State[Any]:
-        async with sem:
-            state: State[Any] = await crawl_source(  # type: ignore[call-overload]
-                src.key, sources_file=str(settings.sources), db=settings.db, politeness=politeness,
-                batch_size=batch_size, revalidate=revalidate, return_state=True,
-            )
-            return state
-
     try:
-        states = await asyncio.gather(*(one(s) for s in chosen))
-    finally:
-        _resources.reset(tok_res)
-        _results.reset(tok_out)
-        _sources.reset(tok_src)
-        await asyncio.to_thread(res.close)
-    summary = CrawlSummary(seconds=time.perf_counter() - started)
-    for src, st in zip(chosen, states, strict=True):
-        r = results.get(src.key)
-        if r is None:  # the subflow died before the pipeline returned (crash, cancellation)
-            r = SourceResult(source_key=src.key, state="failed", error=st.message or st.type.value)
-        summary.sources.append(r)
-    await _publish(summary, "crawl-all")
-    msg = summary.message()
-    logger.info(msg)
-    data = {"sources": [s.to_dict() for s in summary.sources], "seconds": summary.seconds}
-    if summary.failed_sources and len(summary.failed_sources) == len(summary.sources):
-        return Failed(message=msg, data=data)
-    return Completed(message=msg, data=data)
+        source = load_catalog(settings.sources).get(source_key)
+    except KeyError:
+        return Failed(message=f"{settings.sources}: no source with key {source_key!r}")
+    return await crawl_sources([source], settings, politeness=politeness, batch_size=batch_size,
+                               revalidate=revalidate, key=f"crawl-{source_key.replace('_', '-')}")
+
+
+async def run_deployed(fl: Any, parameters: dict[str, Any]) -> State[Any]:
+    """Run ``fl`` in this process as a run of its ``on-demand`` deployment.
+
+    Why a deployment: the Prefect UI offers Retry only for runs of one, and a retry is then
+    picked up by ``govreports serve`` (or a worker), which serves the same deployment. The
+    run is created Pending, not Scheduled, so a serving process never races this one for it.
+    """
+    from prefect import get_client
+    from prefect.flow_engine import run_flow_async
+    from prefect.states import Pending
+
+    deployment = await fl.ato_deployment(name=ON_DEMAND, description=on_demand_description(fl.name),
+                                         tags=["on-demand"])
+    deployment_id = await deployment.aapply()
+    async with get_client() as client:
+        run = await client.create_flow_run_from_deployment(deployment_id, parameters=parameters, state=Pending())
+    state = await run_flow_async(fl, flow_run=run, parameters=parameters, return_type="state")
+    assert isinstance(state, State)
+    return state
+
+
+def on_demand_description(flow_name: str) -> str:
+    return (f"Runs of {flow_name} started from the govreports CLI; `govreports serve` serves this deployment so "
+            "that Retry in the UI reruns what failed")
+
+
+def absolute(path: str | Path) -> str:
+    """Paths in flow parameters are absolute: a retry may run in another working directory."""
+    return str(Path(path).resolve())

@@ -38,6 +38,8 @@ def load_specs(path: Path | str) -> list[DeploymentSpec]:
     """The deployments of a prefect.yaml-style file; ``ValueError`` naming the file and entry."""
     path = Path(path)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if data is None or (isinstance(data, dict) and data.get("deployments") is None):
+        return []  # an empty file: serve still serves what retries need (build_runner_deployments)
     if not isinstance(data, dict) or not isinstance(data.get("deployments"), list):
         raise ValueError(f"{path}: expected a mapping with a 'deployments' list")
     specs = []
@@ -75,10 +77,18 @@ def load_entrypoint(entrypoint: str) -> Any:
 
 
 def build_runner_deployments(deployments_file: Path | str, catalog: Path | str | None = None) -> list[Any]:
-    """Runner deployments for ``serve``: the file's, plus ``source-<key>`` per catalog source."""
+    """Runner deployments for ``serve``: the file's; the ``on-demand`` deployment of every
+    flow the CLI starts, so that Retry in the UI of any crawl, however it was started, is
+    run here; and ``source-<key>`` per catalog source."""
     from prefect.schedules import Cron
 
-    out = []
+    from flows.crawl import ON_DEMAND, crawl_all, on_demand_description
+    from flows.maintenance import reparse, rerun_failed
+
+    out = [
+        fl.to_deployment(name=ON_DEMAND, description=on_demand_description(fl.name), tags=["on-demand"])
+        for fl in (crawl_all, rerun_failed, reparse)
+    ]
     for spec in load_specs(deployments_file):
         fl = load_entrypoint(spec.entrypoint)
         out.append(

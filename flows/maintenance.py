@@ -21,7 +21,7 @@ from prefect.states import Completed, State
 from prefect.utilities.annotations import quote
 
 import flows  # noqa: F401  (no-phone-home Prefect settings first)
-from flows.crawl import _publish, crawl_all
+from flows.crawl import _publish, crawl_sources
 from flows.parsing import ParseJob, ParseOutcome
 from flows.pipeline import CrawlResources, parse_jobs, write_reports
 from flows.results import CrawlSummary, SourceResult
@@ -167,7 +167,6 @@ async def rerun_failed(
         logger.warning("not in the catalog any more, skipped: %s", ", ".join(gone))
     keys = [k for k in failed if k in known]
     logger.info("re-running %d failed sources: %s", len(keys), ", ".join(keys))
-    state: State[Any] = await crawl_all(  # type: ignore[call-overload]
-        sources=keys, sources_file=str(settings.sources), db=settings.db, politeness=politeness, return_state=True
-    )
-    return state
+    chosen = load_catalog(settings.sources).select(keys)
+    return await crawl_sources(chosen, settings, politeness=politeness, batch_size=100, revalidate=False,
+                               key="rerun-failed")

@@ -1,35 +1,43 @@
-"""The crawl pipeline for one source, in plain Python: discover → fetch → parse → upsert.
+"""The crawl pipeline in plain Python: a wide catalog, scheduled by host.
 
-Why plain: the same code must run with and without Prefect (the benchmark measures
-Prefect's share), and a user can call it from a notebook. ``flows.crawl`` wraps each
-stage of each batch in a Prefect task by handing ``run_source`` a different ``Stages``.
+Why plain: the same code runs with and without Prefect (the benchmark measures Prefect's
+share), and a user can call it from a notebook. ``flows.crawl`` wraps a whole crawl in ONE
+flow run; nothing here knows about Prefect.
 
-Shape of a run:
-* discovery walks the list pages once and yields candidates (small: URL + title);
-* candidates are cut into batches; each batch is fetched concurrently (many hosts at
-  once; the client's per-host limiter keeps politeness), parsed in a process pool on
-  every core, and upserted in one transaction. The next batch is fetched while the
-  previous one is parsed and stored, and at most ``PREFETCH`` fetched batches wait, so
-  memory holds a few batches of bodies, never the crawl.
-* a document that comes back unchanged (304 or same sha256) is not parsed again unless
-  the store has no report from those bytes yet. That is what makes a retried run
-  (Prefect UI, ``prefect flow-run retry``) finish the work of a run that died between
-  fetch and upsert without refetching and without duplicate rows.
+Shape of a crawl (``run_sources``):
+* one ``scrapers.http.Web`` for every source: each host's politeness is the strictest of
+  the catalog entries on it, robots.txt is asked once per origin (and kept for its
+  lifetime in the database), connections are pooled across sources;
+* sources are scheduled by host, not by a fixed count: every host has a lane, lanes run
+  side by side, and sources on one host queue in its lane, a few at once so the host is
+  never idle while one of them parses. A slow host holds its own lane only; the crawl-wide
+  bound is the connection budget (``Settings.max_connections``). With politeness on, a
+  process sends to a host only while it holds that host's lease in the database
+  (``scrapers.politeness.LeasedLimiter``), so crawls in several processes share each budget;
+* each source: discover (list pages), then fetch its due reports in batches (conditional
+  requests), parse them in a process pool on every core, and store them. Documents and
+  the fetch log of a batch are stored right after fetching, so a run that dies later is
+  finished by a retry from the archive without refetching;
+* the database sees few, larger transactions: every source's state is read in three
+  queries before the crawl, ``crawl_runs`` rows are opened in one transaction, and one
+  writer (``Writer``) commits what every source hands it together;
 * a stored report is fetched again (conditionally) only when the revisit schedule says
-  it is due (``scrapers.revisit``: backoff for pages that stay unchanged); list pages
-  are walked every time, so new reports are always found. ``revalidate`` asks about all.
+  it is due (``scrapers.revisit``); list pages are walked every time, so new reports are
+  always found. ``revalidate`` asks about all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from flows.parsing import ParseJob, ParseOutcome, init_parse_worker, parse_job
 from flows.results import SourceResult
@@ -38,23 +46,18 @@ if TYPE_CHECKING:
     from govreports.settings import Settings
     from scrapers.archive import RawArchive
     from scrapers.catalog import Source
-    from scrapers.http import SourceClient
-    from scrapers.model import Candidate, FetchedReport, FetchLogEntry, Validators
-    from scrapers.politeness import HostLimiter
-    from storage import Store
+    from scrapers.http import SourceClient, Web
+    from scrapers.model import Candidate, FetchedReport, FetchLogEntry
+    from storage import DocumentItem, FetchEntry, ReportItem, Store, StoredSource, UpsertCounts
 
-__all__ = [
-    "PLAIN",
-    "CrawlResources",
-    "PlainStages",
-    "ProgressFn",
-    "Stages",
-    "run_source",
-    "run_sources",
-]
+__all__ = ["OWNER", "CrawlResources", "ProgressFn", "RunPlan", "run_sources", "write_reports"]
 
-#: fetched batches allowed to wait for parsing (memory bound: PREFETCH × batch bodies)
+#: fetched batches of one source allowed to wait for parsing (memory: PREFETCH × batch bodies)
 PREFETCH = 2
+#: this process, as ``crawl_runs.owner`` names it
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+#: a RUNNING row of another machine is taken for abandoned after this long
+STALE_ELSEWHERE = timedelta(hours=24)
 
 #: progress callback: (source_key, event, payload). Events: "discovered" (n), "done" (n reports
 #: finished in a batch), "finished" (SourceResult), "failed" (reason).
@@ -67,18 +70,13 @@ def _now() -> datetime:
 
 @dataclass
 class CrawlResources:
-    """What every source of one crawl shares in this process.
-
-    One store (its engine pools connections), one archive, one host limiter (two sources
-    on one host share its budget), one process pool for parsing. Writes to the store are
-    serialised by ``db_lock``: SQLite has one writer, and batches are one transaction each.
-    """
+    """What every source of one crawl shares in this process: the store and its writer,
+    the raw archive, the parse pool."""
 
     settings: Settings
     politeness: bool = True
     batch_size: int = 100
     workers: int | None = None
-    limiter: HostLimiter | None = None
     on_progress: ProgressFn | None = None
     #: ask about every stored report now, not only those the revisit schedule says are due
     revalidate: bool = False
@@ -102,9 +100,8 @@ class CrawlResources:
 
     @property
     def archive(self) -> RawArchive:
-        """The raw archive of every source, fsyncing in batches (``fetch_batch`` syncs a
-        batch's files before the store records their hashes) instead of once per body
-        on the event loop."""
+        """The raw archive of every source, fsyncing in batches (a batch's files are synced
+        before the store names them) instead of once per body on the event loop."""
         if self._archive is None:
             from scrapers.archive import RawArchive
 
@@ -134,16 +131,22 @@ class CrawlResources:
 
     @property
     def db_lock(self) -> asyncio.Lock:
+        """Serialises this process's writes (SQLite has one writer)."""
         if self._db_lock is None:
             self._db_lock = asyncio.Lock()
         return self._db_lock
 
-    def get_limiter(self) -> HostLimiter:
-        if self.limiter is None:
-            from scrapers.politeness import TokenBucketLimiter
+    def web(self, sources: Sequence[Source]) -> Web:
+        """The crawl's ``Web``: host policies from these sources' catalog entries, robots.txt
+        kept in the store and, with politeness on, host budgets shared through the store's
+        leases with every other crawl process."""
+        from scrapers.http import Web
+        from scrapers.politeness import LeasedLimiter
 
-            self.limiter = TokenBucketLimiter()
-        return self.limiter
+        return Web.for_sources(
+            sources, self.settings, politeness=self.politeness, archive=self.archive,
+            robots_store=self.store, limiter=LeasedLimiter(self.store) if self.politeness else None,
+        )
 
     def progress(self, source_key: str, event: str, payload: Any) -> None:
         if self.on_progress is not None:
@@ -166,9 +169,7 @@ class CrawlResources:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         if self._store is not None:
-            close = getattr(self._store, "close", None)
-            if close is not None:
-                close()
+            self._store.close()
             self._store = None
 
     def __enter__(self) -> CrawlResources:
@@ -176,6 +177,86 @@ class CrawlResources:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# --------------------------------------------------------------------------- the writer
+
+
+class Writer:
+    """The crawl's one writer: what every source hands it goes to the database together.
+
+    A wide crawl has thousands of small batches (a source holds a few reports). One
+    transaction each would serialise on SQLite's single writer; instead, requests that
+    arrive while a transaction runs are merged into the next one (group commit). A merged
+    transaction that fails is retried request by request, so one source's bad batch fails
+    that source only.
+    """
+
+    def __init__(self, res: CrawlResources) -> None:
+        self.res = res
+        self._pending: list[tuple[tuple[list[DocumentItem], list[ReportItem], list[FetchEntry]], asyncio.Future[UpsertCounts]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def write(
+        self, *, documents: Sequence[DocumentItem] = (), reports: Sequence[ReportItem] = (),
+        fetches: Sequence[FetchEntry] = (),
+    ) -> UpsertCounts:
+        """Store these in the next transaction; raises ``StorageError`` if it was refused."""
+        fut: asyncio.Future[UpsertCounts] = asyncio.get_running_loop().create_future()
+        self._pending.append(((list(documents), list(reports), list(fetches)), fut))
+        self._wake.set()
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+        return await fut
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            todo, self._pending = self._pending, []
+            if todo:
+                async with self.res.db_lock:
+                    await asyncio.to_thread(self._commit, todo)
+
+    def _commit(self, todo: list[Any]) -> None:
+        from storage import StorageError
+
+        store = self.res.store
+        try:
+            counts = store.record_batch(
+                documents=[d for (docs, _, _), _ in todo for d in docs],
+                reports=[r for (_, reps, _), _ in todo for r in reps],
+                fetches=[f for (_, _, fs), _ in todo for f in fs],
+            )
+            for _, fut in todo:
+                fut.get_loop().call_soon_threadsafe(_settle, fut, counts, None)
+            return
+        except StorageError as exc:
+            if len(todo) == 1:
+                todo[0][1].get_loop().call_soon_threadsafe(_settle, todo[0][1], None, exc)
+                return
+        for (docs, reps, fs), fut in todo:  # one by one: only the bad request fails
+            try:
+                got = store.record_batch(documents=docs, reports=reps, fetches=fs)
+                fut.get_loop().call_soon_threadsafe(_settle, fut, got, None)
+            except StorageError as exc:
+                fut.get_loop().call_soon_threadsafe(_settle, fut, None, exc)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+
+def _settle(fut: asyncio.Future[Any], value: Any, exc: BaseException | None) -> None:
+    if fut.done():
+        return
+    if exc is not None:
+        fut.set_exception(exc)
+    else:
+        fut.set_result(value)
 
 
 # --------------------------------------------------------------------------- stages
@@ -195,32 +276,29 @@ async def discover_source(source: Source, client: SourceClient) -> list[Candidat
 
 
 async def fetch_batch(
-    res: CrawlResources,
-    source: Source,
-    client: SourceClient,
-    candidates: Sequence[Candidate],
-    validators: Mapping[str, Validators],
-    run_id: str,
-    reread: Collection[str] = (),
+    res: CrawlResources, writer: Writer, client: SourceClient, batch: Sequence[Candidate],
+    state: StoredSource, run_id: str,
 ) -> list[FetchedReport]:
     """Fetch one batch concurrently with conditional requests (the client keeps per-host
-    politeness), then record what was fetched: validators and the fetch log.
+    politeness), then store what was fetched: documents (validators, errors) and the log.
 
-    Recording right after fetching (before parsing) is what lets a run that dies later be
+    Storing right after fetching (before parsing) is what lets a run that dies later be
     finished without refetching: the retry gets 304s and parses those bytes from the
     archive (``reread``: the pages whose report is not stored yet).
     """
-    from scrapers import fetch_report
+    from scrapers import Validators, fetch_report
 
+    reread = frozenset(c.url for c in batch if c.url not in state.done)
+    # storage and the crawler each own a Validators type (neither imports the other)
+    validators = {u: Validators(v.etag, v.last_modified, v.sha256) for u, v in state.validators.items()}
     fetched = list(
-        await asyncio.gather(*(fetch_report(client, c, validators, reread=reread) for c in candidates))
+        await asyncio.gather(*(fetch_report(client, c, validators, reread=reread) for c in batch))
     )
     log = client.log[:]
     client.log.clear()
-    # the bodies must be on disk for good before the store names them
-    await asyncio.to_thread(client.archive.sync)
-    async with res.db_lock:
-        await asyncio.to_thread(record_fetches, res.store, source.key, run_id, fetched, log)
+    await asyncio.to_thread(client.archive.sync)  # the bodies are on disk before the store names them
+    docs, entries = fetch_rows(client.source.key, run_id, fetched, log)
+    await writer.write(documents=docs, fetches=entries)
     _release_bodies(fetched)
     return fetched
 
@@ -240,7 +318,7 @@ def _release_bodies(fetched: Sequence[FetchedReport]) -> None:
 
 
 def plan_parse(
-    res: CrawlResources, source_key: str, fetched: Sequence[FetchedReport], done: set[str]
+    res: CrawlResources, source_key: str, fetched: Sequence[FetchedReport], done: Collection[str]
 ) -> list[ParseJob]:
     """Which fetched reports need parsing: new or changed bytes, and unchanged bytes whose
     report is not in the store from the current parser (``done``) — a run that died after
@@ -258,38 +336,6 @@ def plan_parse(
     return jobs
 
 
-@dataclass(slots=True)
-class SourceState:
-    """What the store knows of a source before its crawl."""
-
-    #: per URL (pages and attachments), for conditional requests
-    validators: dict[str, Validators]
-    #: report URLs parsed by the current parser from bytes the store still names
-    done: set[str]
-    #: of those, the ones the revisit schedule leaves alone this time (``scrapers.revisit``)
-    not_due: set[str]
-
-
-def source_state(res: CrawlResources, source_key: str) -> SourceState:
-    """Read a source's state; a report is left alone only when it is stored from the current
-    parser, its last fetch succeeded, and the revisit schedule says it is not due."""
-    from parsers.record import PARSER_VERSION
-    from scrapers.model import Validators as V
-    from scrapers.revisit import is_due
-
-    store = res.store
-    # storage and the crawler each own a Validators type (neither imports the other)
-    validators = {u: V(v.etag, v.last_modified, v.sha256) for u, v in store.get_validators(source_key).items()}
-    done = store.report_urls_from_stored_bytes(source_key, PARSER_VERSION)
-    not_due: set[str] = set()
-    if not res.revalidate and done:
-        now = _now()
-        not_due = {
-            url
-            for url, t in store.check_times(source_key).items()
-            if url in done and not is_due(now, t.last_fetched, t.last_changed)
-        }
-    return SourceState(validators, done, not_due)
 
 
 def _job(res: CrawlResources, source_key: str, fr: FetchedReport) -> ParseJob:
@@ -348,26 +394,15 @@ async def parse_jobs(res: CrawlResources, jobs: Sequence[ParseJob]) -> list[Pars
     return out
 
 
-async def store_batch(res: CrawlResources, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
-    """Upsert one batch of parsed reports in one transaction; an unchanged report writes nothing.
-
-    ``source_key`` names the batch's source in the task's parameters (logs, the UI); each
-    job carries its own key, which is what is stored.
-    """
-    async with res.db_lock:
-        return await asyncio.to_thread(write_reports, res.store, parsed)
 
 
-def write_reports(store: Store, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
-    """Parsed outcomes → report rows (failed parses are skipped), upserted in one transaction.
-
-    Shared by the crawl and by ``reparse``, whose batches span sources: the key comes from
-    each job.
-    """
-    from storage.api import ReportItem
+def report_items(parsed: Sequence[ParseOutcome]) -> list[ReportItem]:
+    """Parsed outcomes → the store's report items (failed parses are skipped); the key
+    comes from each job, so a batch may span sources (``reparse``)."""
+    from storage import ReportItem
 
     now = _now()
-    items = [
+    return [
         ReportItem(
             source_key=p.job.source_key,
             url=p.job.url,
@@ -380,21 +415,22 @@ def write_reports(store: Store, parsed: Sequence[ParseOutcome]) -> dict[str, int
         for p in parsed
         if p.record is not None
     ]
+
+
+def write_reports(store: Store, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
+    """Upsert parsed outcomes in one transaction (``reparse``; a crawl goes through ``Writer``)."""
+    items = report_items(parsed)
     if not items:
         return {"new": 0, "changed": 0, "unchanged": 0, "refreshed": 0}
     c = store.upsert_reports(items)
     return {"new": c.new, "changed": c.changed, "unchanged": c.unchanged, "refreshed": c.refreshed}
 
 
-def record_fetches(
-    store: Store,
-    source_key: str,
-    run_id: str,
-    fetched: Sequence[FetchedReport],
-    fetch_log: Sequence[FetchLogEntry],
-) -> None:
-    """Documents (validators, errors) and the fetch log of one batch."""
-    from storage.api import DocumentItem, FetchEntry
+def fetch_rows(
+    source_key: str, run_id: str, fetched: Sequence[FetchedReport], fetch_log: Sequence[FetchLogEntry]
+) -> tuple[list[DocumentItem], list[FetchEntry]]:
+    """Documents (validators, errors) and fetch-log entries of one batch, for the store."""
+    from storage import DocumentItem, FetchEntry
 
     now = _now()
     docs: list[DocumentItem] = []
@@ -420,8 +456,7 @@ def record_fetches(
                     error_reason=reason or None,
                 )
             )
-    store.upsert_documents(docs)
-    store.log_fetches(
+    entries = [
         FetchEntry(
             run_id=run_id,
             source_key=source_key,
@@ -435,155 +470,69 @@ def record_fetches(
             error_reason=(e.error or "").partition(": ")[2] or None,
         )
         for e in fetch_log
-    )
-
-
-# --------------------------------------------------------------------------- stage runners
-
-
-class Stages(Protocol):
-    """How each stage of a batch is run: directly, or as a Prefect task (``flows.crawl``)."""
-
-    async def discover(self, source: Source, client: SourceClient) -> list[Candidate]: ...
-
-    async def fetch(
-        self,
-        res: CrawlResources,
-        source: Source,
-        client: SourceClient,
-        batch: Sequence[Candidate],
-        validators: Mapping[str, Validators],
-        run_id: str,
-        reread: Collection[str] = (),
-    ) -> list[FetchedReport]: ...
-
-    async def parse(self, res: CrawlResources, jobs: Sequence[ParseJob]) -> list[ParseOutcome]: ...
-
-    async def upsert(self, res: CrawlResources, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]: ...
-
-
-class PlainStages:
-    """Each stage called directly: the pipeline without any orchestrator."""
-
-    async def discover(self, source: Source, client: SourceClient) -> list[Candidate]:
-        return await discover_source(source, client)
-
-    async def fetch(
-        self,
-        res: CrawlResources,
-        source: Source,
-        client: SourceClient,
-        batch: Sequence[Candidate],
-        validators: Mapping[str, Validators],
-        run_id: str,
-        reread: Collection[str] = (),
-    ) -> list[FetchedReport]:
-        return await fetch_batch(res, source, client, batch, validators, run_id, reread)
-
-    async def parse(self, res: CrawlResources, jobs: Sequence[ParseJob]) -> list[ParseOutcome]:
-        return await parse_jobs(res, jobs)
-
-    async def upsert(self, res: CrawlResources, source_key: str, parsed: Sequence[ParseOutcome]) -> dict[str, int]:
-        return await store_batch(res, source_key, parsed)
-
-
-PLAIN = PlainStages()
+    ]
+    return docs, entries
 
 
 # --------------------------------------------------------------------------- one source
 
 
-async def run_source(
-    source: Source, res: CrawlResources, *, run_id: str, stages: Stages = PLAIN
+async def crawl_one(
+    source: Source, res: CrawlResources, web: Web, writer: Writer, state: StoredSource, run_id: str
 ) -> SourceResult:
     """Crawl one source end to end; never raises for a source-level failure.
 
-    A failure of the whole source (its list pages unreachable, the database gone) is
-    returned as ``state="failed"`` with ``error``; per-report failures are counted and
-    listed with reasons. ``crawl_runs`` gets one row keyed by ``run_id``.
+    A failure of the whole source (its list pages unreachable, the database refusing its
+    rows) is ``state="failed"`` with ``error``; a source some of whose reports could not be
+    fetched or parsed is ``partial``, with each failure and its reason.
     """
-    from scrapers.http import open_client
-
     result = SourceResult(source_key=source.key, run_id=run_id)
     started = time.perf_counter()
-    leftover: list[FetchLogEntry] = []
+    client = web.client(source)
     try:
-        store = res.store
-        await asyncio.to_thread(lambda: store.start_run(source_key=source.key, run_id=run_id, started_at=_now()))
-        async with open_client(
-            source,
-            res.settings,
-            limiter=res.get_limiter(),
-            archive=res.archive,
-            politeness=res.politeness,
-        ) as client:
-            # ``client.log`` collects one entry per request; each fetched batch drains it into
-            # the store, so it never accumulates. What is left at the end is written by _close_run.
-            leftover = client.log
-            t0 = time.perf_counter()
-            candidates = await stages.discover(source, client)
-            result.stage_seconds["discover"] += time.perf_counter() - t0
-            result.discovered = len(candidates)
-            res.progress(source.key, "discovered", len(candidates))
-            state = await asyncio.to_thread(source_state, res, source.key)
-            if state.not_due:
-                # counted and shown, never fetched: the schedule, not the portal, vouches for them
-                todo = [c for c in candidates if c.url not in state.not_due]
-                result.not_due = len(candidates) - len(todo)
+        t0 = time.perf_counter()
+        candidates = await discover_source(source, client)
+        result.stage_seconds["discover"] += time.perf_counter() - t0
+        result.discovered = len(candidates)
+        res.progress(source.key, "discovered", len(candidates))
+        if not res.revalidate:
+            from scrapers.revisit import is_due
+
+            now = _now()
+            # counted and shown, never fetched: the schedule, not the portal, vouches for them
+            todo = [
+                c for c in candidates
+                if c.url not in state.done or c.url not in state.checks
+                or is_due(now, state.checks[c.url].last_fetched, state.checks[c.url].last_changed)
+            ]
+            result.not_due = len(candidates) - len(todo)
+            if result.not_due:
                 res.progress(source.key, "done", result.not_due)
-                candidates = todo
-            await _run_batches(source, res, stages, client, candidates, result, run_id, state.validators, state.done)
+            candidates = todo
+        await _run_batches(res, writer, client, candidates, state, result)
     except Exception as exc:  # a source-level failure fails this source only
         result.state = "failed"
         result.error = _reason(exc)
         res.progress(source.key, "failed", result.error)
-    result.seconds = time.perf_counter() - started
-    await _close_run(res, source.key, run_id, result, leftover)
-    res.progress(source.key, "finished", result)
-    return result
-
-
-async def _close_run(
-    res: CrawlResources, source_key: str, run_id: str, result: SourceResult, leftover: list[FetchLogEntry]
-) -> None:
-    """Write the requests no batch carried (list pages of a source that failed or found
-    nothing) and close the ``crawl_runs`` row. A database that is down here fails this
-    source with the reason; it never escapes into the other sources' results."""
     try:
-        if leftover:
-            async with res.db_lock:
-                await asyncio.to_thread(record_fetches, res.store, source_key, run_id, [], list(leftover))
-            leftover.clear()
-        # keywords: the store's positional order is not part of its contract
-        await asyncio.to_thread(
-            lambda: res.store.finish_run(
-                source_key=source_key,
-                run_id=run_id,
-                state=result.state.upper(),
-                counts=run_counts(result),
-                finished_at=_now(),
-            )
-        )
+        if client.log:  # list pages of a source that failed or found nothing
+            _, entries = fetch_rows(source.key, run_id, [], client.log)
+            client.log.clear()
+            await writer.write(fetches=entries)
     except Exception as exc:
-        note = f"recording the run failed: {_reason(exc)}"
+        note = f"recording its fetch log failed: {_reason(exc)}"
         result.state = "failed"
         result.error = f"{result.error}; {note}" if result.error else note
-
-
-def run_counts(result: SourceResult) -> Any:
-    """``crawl_runs`` counts from a result."""
-    from storage.api import RunCounts
-
-    return RunCounts(
-        discovered=result.discovered,
-        fetched=result.new + result.changed + result.unchanged,
-        new=result.new,
-        changed=result.changed,
-        unchanged=result.unchanged,
-        not_due=result.not_due,
-        failed=result.failed + result.parse_failed,
-        blocked=result.blocked,
-    )
+    if result.state == "completed" and (result.failed or result.blocked or result.parse_failed):
+        result.state = "partial"
+        first = result.failures[0] if result.failures else None
+        result.error = (
+            f"{result.failed + result.blocked} reports not fetched, {result.parse_failed} not parsed"
+            + (f"; first: {first.url}: {first.reason}" if first else "")
+        )
+    result.seconds = time.perf_counter() - started
+    res.progress(source.key, "finished", result)
+    return result
 
 
 def _reason(exc: BaseException) -> str:
@@ -592,16 +541,10 @@ def _reason(exc: BaseException) -> str:
 
 
 async def _run_batches(
-    source: Source,
-    res: CrawlResources,
-    stages: Stages,
-    client: SourceClient,
-    candidates: list[Candidate],
-    result: SourceResult,
-    run_id: str,
-    validators: Mapping[str, Validators],
-    done: set[str],
+    res: CrawlResources, writer: Writer, client: SourceClient, candidates: list[Candidate],
+    state: StoredSource, result: SourceResult,
 ) -> None:
+    """Fetch batch n+1 while batch n is parsed and stored (at most ``PREFETCH`` waiting)."""
     queue: asyncio.Queue[list[FetchedReport] | None] = asyncio.Queue(maxsize=PREFETCH)
     size = max(1, res.batch_size)
 
@@ -609,10 +552,7 @@ async def _run_batches(
         try:
             for i in range(0, len(candidates), size):
                 t0 = time.perf_counter()
-                batch = candidates[i : i + size]
-                # pages whose report is not stored yet: a 304 for them reads the archived body
-                reread = frozenset(c.url for c in batch if c.url not in done)
-                fetched = await stages.fetch(res, source, client, batch, validators, run_id, reread)
+                fetched = await fetch_batch(res, writer, client, candidates[i : i + size], state, result.run_id)
                 result.stage_seconds["fetch"] += time.perf_counter() - t0
                 await queue.put(fetched)
         finally:
@@ -621,33 +561,7 @@ async def _run_batches(
     prod = asyncio.create_task(producer())
     try:
         while (fetched := await queue.get()) is not None:
-            _count_fetch(result, fetched)
-            jobs = plan_parse(res, source.key, fetched, done)
-            # a stage with nothing to do is not run: under Prefect each call is a task run
-            # (events, state round trips, a log line), and an unchanged recrawl has only
-            # empty parse and upsert batches
-            parsed = await stages.parse(res, jobs) if jobs else []
-            ok: list[ParseOutcome] = []
-            for p in parsed:
-                result.stage_seconds["extract"] += p.extract_s
-                result.stage_seconds["parse"] += p.parse_s
-                if p.record is None:
-                    result.parse_failed += 1
-                    result.add_failure(p.job.document_url, "parse", p.error or "unknown")
-                else:
-                    ok.append(p)
-                    result.parsed += 1
-                    if any(not c.ok for c in p.record.checks):
-                        result.checks_failed += 1
-            job_urls = {j.url for j in jobs}
-            result.from_archive += sum(1 for fr in fetched if fr.outcome == "unchanged" and fr.candidate.url in job_urls)
-            counts: dict[str, int] = {}
-            if ok:
-                t0 = time.perf_counter()
-                counts = await stages.upsert(res, source.key, ok)
-                result.stage_seconds["upsert"] += time.perf_counter() - t0
-            result.rows_written += counts.get("new", 0) + counts.get("changed", 0) + counts.get("refreshed", 0)
-            res.progress(source.key, "done", len(fetched))
+            await _parse_and_store(res, writer, client.source.key, fetched, state, result)
     finally:
         if not prod.done():
             prod.cancel()
@@ -657,41 +571,151 @@ async def _run_batches(
         raise exc
 
 
-def _count_fetch(result: SourceResult, fetched: Sequence[FetchedReport]) -> None:
+async def _parse_and_store(
+    res: CrawlResources, writer: Writer, source_key: str, fetched: list[FetchedReport], state: StoredSource,
+    result: SourceResult,
+) -> None:
+    """Parse what needs it and store the records; count what the store says it stored."""
+    jobs = plan_parse(res, source_key, fetched, state.done)
+    parsed = await parse_jobs(res, jobs)
+    job_urls = {j.url for j in jobs}
     for fr in fetched:
-        outcome = fr.outcome
-        if outcome == "new":
-            result.new += 1
-        elif outcome == "changed":
-            result.changed += 1
-        elif outcome == "unchanged":
-            result.unchanged += 1
-        elif outcome == "blocked":
+        if fr.outcome == "blocked":
             result.blocked += 1
             result.add_failure(fr.candidate.url, "fetch", fr.error or "blocked")
-        else:
+        elif fr.outcome == "failed":
             result.failed += 1
             result.add_failure(fr.candidate.url, "fetch", fr.error or "failed")
+        elif fr.candidate.url not in job_urls:
+            result.unchanged += 1  # unchanged bytes whose report is stored: nothing to do
+        elif fr.outcome == "unchanged":
+            result.from_archive += 1
+    ok: list[ParseOutcome] = []
+    for p in parsed:
+        result.stage_seconds["extract"] += p.extract_s
+        result.stage_seconds["parse"] += p.parse_s
+        if p.record is None:
+            result.parse_failed += 1
+            result.add_failure(p.job.document_url, "parse", p.error or "unknown")
+        else:
+            ok.append(p)
+            result.parsed += 1
+            if any(not c.ok for c in p.record.checks):
+                result.checks_failed += 1
+    if ok:
+        t0 = time.perf_counter()
+        counts = await writer.write(reports=report_items(ok))
+        result.stage_seconds["upsert"] += time.perf_counter() - t0
+        for p in ok:  # what the store did, not what the fetch saw
+            outcome = counts.outcomes.get((p.job.source_key, p.job.url), "unchanged")
+            if outcome == "new":
+                result.new += 1
+            elif outcome == "changed":
+                result.changed += 1
+            else:
+                result.unchanged += 1
+            if outcome != "unchanged":
+                result.rows_written += 1
+    res.progress(source_key, "done", len(fetched))
 
 
 # --------------------------------------------------------------------------- many sources
 
 
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    """Which crawl this is, for its ``crawl_runs`` rows: the Prefect flow run (if any) and
+    which attempt of it. Each attempt gets fresh ``run_id``s, so a retry adds history."""
+
+    flow_run_id: str | None = None
+    attempt: int = 1
+
+
+def _gone(owner: str | None, started_at: datetime) -> bool:
+    """Is the crawl that opened a RUNNING row dead? Ours: its process is gone. Another
+    machine's: it has been running for a day."""
+    host, _, pid = (owner or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return _now() - started_at > STALE_ELSEWHERE
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def lanes(sources: Sequence[Source]) -> dict[str, list[Source]]:
+    """Sources by the host their list pages are on, in catalog order."""
+    from scrapers.http import source_hosts
+
+    out: dict[str, list[Source]] = {}
+    for src in sources:
+        hosts = source_hosts(src)
+        out.setdefault(hosts[0] if hosts else "", []).append(src)
+    return out
+
+
 async def run_sources(
-    sources: Sequence[Source],
-    res: CrawlResources,
-    *,
-    concurrency: int | None = None,
-    run_id_for: Callable[[Source], str] | None = None,
+    sources: Sequence[Source], res: CrawlResources, *, plan: RunPlan | None = None
 ) -> list[SourceResult]:
-    """Crawl several sources concurrently (bounded), plain Python: the benchmark's baseline."""
-    import uuid
+    """Crawl these sources as one crawl, scheduled by host (see the module docstring).
 
-    sem = asyncio.Semaphore(max(1, concurrency or res.settings.source_concurrency))
+    Results come back in the order of ``sources``. Also marks the rows of crawls that were
+    killed as ABANDONED, and closes every ``crawl_runs`` row it opened.
+    """
+    from parsers.record import PARSER_VERSION
+    from storage import RunCounts, RunSummary
 
-    async def one(src: Source) -> SourceResult:
-        async with sem:
-            rid = run_id_for(src) if run_id_for else str(uuid.uuid4())
-            return await run_source(src, res, run_id=rid)
+    plan = plan or RunPlan()
+    store = res.store
+    keys = [s.key for s in sources]
+    now = _now()
+    await asyncio.to_thread(store.abandon_runs, _gone, now)
+    states = await asyncio.to_thread(store.stored_sources, keys, PARSER_VERSION)
+    runs = {
+        s.key: RunSummary(run_id=str(uuid.uuid4()), source_key=s.key, started_at=now, finished_at=None,
+                          state="RUNNING", flow_run_id=plan.flow_run_id, attempt=plan.attempt, owner=OWNER)
+        for s in sources
+    }
+    await asyncio.to_thread(store.start_runs, list(runs.values()))
+    web = res.web(sources)
+    writer = Writer(res)
+    if res.politeness:
+        origins = sorted({u.split("/", 3)[0] + "//" + u.split("/", 3)[2] for s in sources for u in s.start_urls})
+        await asyncio.to_thread(web.robots.preload, origins)
+    results: dict[str, SourceResult] = {}
 
-    return list(await asyncio.gather(*(one(s) for s in sources)))
+    async def lane(host: str, members: list[Source]) -> None:
+        # a few sources of one host at once: the host stays busy while one of them parses,
+        # and its limiter, not this window, spaces their requests
+        window = asyncio.Semaphore(web.book.policy(host).concurrency + 1)
+
+        async def one(src: Source) -> None:
+            async with window:
+                results[src.key] = await crawl_one(src, res, web, writer, states[src.key], runs[src.key].run_id)
+
+        await asyncio.gather(*(one(s) for s in members))
+
+    try:
+        await asyncio.gather(*(lane(h, m) for h, m in lanes(sources).items()))
+    finally:
+        await web.aclose()
+        await writer.close()
+        ended = _now()
+        closing = []
+        for key, run in runs.items():
+            r = results.get(key) or SourceResult(source_key=key, run_id=run.run_id, state="failed",
+                                                 error="the crawl stopped before this source finished")
+            results[key] = r
+            closing.append(replace(
+                run, finished_at=ended, state=r.state.upper(), error=r.error,
+                counts=RunCounts(discovered=r.discovered, fetched=r.new + r.changed + r.unchanged, new=r.new,
+                                 changed=r.changed, unchanged=r.unchanged, not_due=r.not_due,
+                                 failed=r.failed + r.parse_failed, blocked=r.blocked),
+            ))
+        await asyncio.to_thread(store.finish_runs, closing)
+    return [results[k] for k in keys]

@@ -24,7 +24,8 @@ class Failure:
 
 @dataclass(slots=True)
 class SourceResult:
-    """One source's crawl. ``state`` is ``completed`` or ``failed`` (the whole source failed)."""
+    """One source's crawl. ``state``: ``completed``; ``partial`` (some reports could not be
+    fetched or parsed: ``failures`` says which and why); ``failed`` (the whole source, ``error``)."""
 
     source_key: str
     run_id: str = ""
@@ -60,6 +61,15 @@ class SourceResult:
         return asdict(self)
 
     @classmethod
+    def from_run(cls, run: Any) -> SourceResult:
+        """A result as a ``crawl_runs`` row (``storage.RunSummary``) recorded it: the sources a
+        retried run keeps from an earlier attempt."""
+        c = run.counts
+        return cls(source_key=run.source_key, run_id=run.run_id, state=run.state.lower(), discovered=c.discovered,
+                   new=c.new, changed=c.changed, unchanged=c.unchanged, not_due=c.not_due, failed=c.failed,
+                   blocked=c.blocked, error=run.error)
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SourceResult:
         data = dict(data)
         data["failures"] = [Failure(**f) for f in data.get("failures", [])]
@@ -91,7 +101,10 @@ class CrawlSummary:
         n = len(self.sources)
         bad = len(self.failed_sources)
         t = self.totals()
-        head = f"{bad} of {n} sources failed" if bad else f"all {n} sources completed"
+        partial = sum(1 for s in self.sources if s.state == "partial")
+        head = f"all {n} sources completed"
+        if bad:
+            head = f"{bad - partial} of {n} sources failed, {partial} partly failed" if partial else f"{bad} of {n} sources failed"
         return (
             f"{head}: {t['discovered']} reports found, {t['new']} new, {t['changed']} changed, "
             f"{t['unchanged']} unchanged, {t['not_due']} not due a check, "

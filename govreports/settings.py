@@ -41,8 +41,10 @@ class Settings(BaseSettings):
     parse_timeout: float = Field(60.0, description="seconds one document may take to parse")
     max_pdf_pages: int = 300
 
-    # crawl
-    source_concurrency: int = Field(8, description="sources crawled at once by crawl_all")
+    # crawl: sources are scheduled by host, so the only crawl-wide bound is on connections
+    max_connections: int = Field(
+        256, ge=1, description="connections open at once across all hosts (each host also has its own limit)"
+    )
 
 
 def get_settings(**overrides: Any) -> Settings:

@@ -2,14 +2,17 @@
 
 Why one place: politeness, robots.txt, retries, caps, redirect and address checks are
 only guarantees if nothing can go around them. ``open_client(source, ...)`` builds the
-client for one source; adapters and ``fetch_report`` only ever call its methods.
+client for one source, ``Web(...).client(source)`` one source's client within a crawl;
+adapters and ``fetch_report`` only ever call its methods.
 
 Per request (``SourceClient.fetch``):
 1. URL checks (``scrapers.guard``): scheme, host allow-list (before any DNS), public
    addresses unless ``allow_private``; repeated at connect time by the transport
    (``scrapers.transport``).
-2. robots.txt of the host (cached per client; Crawl-delay widens the host's spacing).
-3. Per-host slot from the ``HostLimiter`` (rate + concurrency), held for the request.
+2. robots.txt of the origin (``scrapers.robots``: once per crawl and kept for its
+   lifetime; Crawl-delay widens the host's spacing).
+3. Per-host slot from the crawl's ``HostLimiter`` under the host's policy (``HostBook``:
+   the strictest of the catalog entries on that host), held for the request.
 4. GET, streamed; the body is decoded by ``scrapers.decompress`` in bounded steps and
    refused past ``max_bytes`` (raw and decoded).
 5. Retries (tenacity, the only retry layer): connection errors, timeouts, truncated
@@ -28,7 +31,7 @@ import functools
 import random
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,22 +42,24 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from govreports.settings import Settings, get_settings
 from scrapers.archive import RawArchive
-from scrapers.catalog import Source
+from scrapers.catalog import Politeness, Source
 from scrapers.challenge import challenge_why
 from scrapers.decompress import DecodeFailure, make_decoder
 from scrapers.errors import FetchError, FetchErrorKind
 from scrapers.guard import Resolver, UrlPolicy
 from scrapers.model import FetchLogEntry, Validators
-from scrapers.politeness import HostLimiter, HostPolicy, TokenBucketLimiter, host_slot
-from scrapers.robots import RobotsCache
+from scrapers.politeness import HostBook, HostLimiter, HostPolicy, TokenBucketLimiter, host_of, host_slot
+from scrapers.robots import MAX_ROBOTS, RobotsCache, RobotsStore
 from scrapers.transport import AiohttpTransport, CertificateRefused, ConnectRefused
 
 __all__ = [
     "HttpResult",
     "RetryConfig",
     "SourceClient",
+    "Web",
     "make_http_client",
     "open_client",
+    "source_hosts",
 ]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -208,63 +213,117 @@ def _retry_after(value: str | None, now: float | None = None) -> float | None:
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
+class Web:
+    """What every source of one crawl shares: connection pools, each host's politeness, the
+    robots.txt of every origin, the raw archive.
+
+    Why one per crawl: ten department columns on one district host are one host to the
+    portal. Sharing the ``HostBook`` and ``limiter`` keeps them within that host's budget
+    together; sharing ``robots`` asks for its robots.txt once; sharing the pools reuses
+    connections across sources. Two pools at most: one that may reach private addresses
+    (catalog entries with ``allow_private``, loopback test sites) and one that may not.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        book: HostBook | None = None,
+        limiter: HostLimiter | None = None,
+        robots_store: RobotsStore | None = None,
+        archive: RawArchive | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver | None = None,
+        politeness: bool = True,
+    ) -> None:
+        self.settings = s = settings or get_settings()
+        self.politeness = politeness
+        self.book = book or HostBook(HostPolicy.from_rate(s.rate, s.concurrency), enabled=politeness)
+        self.limiter: HostLimiter = limiter or TokenBucketLimiter()
+        self.robots = RobotsCache(store=robots_store, on_delay=self.book.widen)
+        self.archive = archive or RawArchive(s.archive)
+        self.resolver = resolver
+        self._transport = transport
+        self._pools: dict[bool, httpx.AsyncClient] = {}
+
+    @classmethod
+    def for_sources(cls, sources: Sequence[Source], settings: Settings | None = None, *,
+                    politeness: bool = True, hosts: Mapping[str, Politeness] | None = None,
+                    **kwargs: Any) -> Web:
+        """A crawl of ``sources``: each host's policy is the strictest of the entries on it."""
+        s = settings or get_settings()
+        book = HostBook.for_sources(
+            ((source_hosts(src), src.politeness.rate, src.politeness.concurrency) for src in sources),
+            rate=s.rate, concurrency=s.concurrency, enabled=politeness,
+            hosts={h: (p.rate, p.concurrency) for h, p in (hosts or {}).items()},
+        )
+        return cls(s, book=book, politeness=politeness, **kwargs)
+
+    def pool(self, allow_private: bool) -> httpx.AsyncClient:
+        http = self._pools.get(allow_private)
+        if http is None:
+            http = self._pools[allow_private] = make_http_client(
+                self.settings, allow_private=allow_private, transport=self._transport, resolver=self.resolver,
+                max_connections=self.settings.max_connections,
+            )
+        return http
+
+    def client(self, source: Source, *, on_fetch: FetchCallback | None = None,
+               retry: RetryConfig | None = None) -> SourceClient:
+        return SourceClient(source, self, on_fetch=on_fetch, retry=retry)
+
+    async def aclose(self) -> None:
+        for http in self._pools.values():
+            await http.aclose()
+        self._pools.clear()
+        close = getattr(self.limiter, "close", None)
+        if close is not None:
+            await close()
+
+
+def source_hosts(source: Source) -> list[str]:
+    """The hosts a catalog entry crawls on: its start URLs' (its list columns live there)."""
+    return sorted({host_of(u) for u in source.start_urls} - {""})
+
+
 class SourceClient:
-    """One source's view of the web: its hosts, its politeness, its fetch log."""
+    """One source's view of the crawl's ``Web``: its hosts, its options, its fetch log."""
 
     def __init__(
         self,
         source: Source,
-        http: httpx.AsyncClient,
+        web: Web,
         *,
-        settings: Settings | None = None,
-        limiter: HostLimiter | None = None,
-        archive: RawArchive | None = None,
         on_fetch: FetchCallback | None = None,
-        resolver: Resolver | None = None,
         retry: RetryConfig | None = None,
-        politeness: bool = True,
-        total_timeout: float | None = None,
     ):
         self.source = source
-        self.http = http
-        self.settings = settings or get_settings()
-        s = self.settings
-        self.limiter: HostLimiter = limiter or TokenBucketLimiter()
-        self.archive = archive or RawArchive(s.archive)
+        self.web = web
+        self.settings = s = web.settings
+        self.http = web.pool(source.allow_private)
+        self.limiter = web.limiter
+        self.archive = web.archive
         self.log: list[FetchLogEntry] = []
         self._callbacks: list[FetchCallback] = [self.log.append]
         if on_fetch is not None:
             self._callbacks.append(on_fetch)
         self.urls = UrlPolicy.for_source(
-            source.start_urls, source.allowed_hosts, allow_private=source.allow_private, resolver=resolver
+            source.start_urls, source.allowed_hosts, allow_private=source.allow_private, resolver=web.resolver
         )
         self.retry = retry or RetryConfig(max_attempts=s.max_attempts)
         p = source.politeness
-        rate = p.rate if p.rate is not None else s.rate
-        if not politeness:
-            rate = 0.0
-        self.rate = rate
-        self.concurrency = p.concurrency or s.concurrency
-        self.obey_robots = (p.obey_robots if p.obey_robots is not None else s.obey_robots) and politeness
+        self.obey_robots = (p.obey_robots if p.obey_robots is not None else s.obey_robots) and web.politeness
         self.max_bytes = s.max_bytes
         self.max_redirects = s.max_redirects
-        self.total_timeout = total_timeout or max(120.0, s.read_timeout * 4)
-        self.robots = RobotsCache(self)
-        self._policies: dict[str, HostPolicy] = {}
-
-    # -- politeness -----------------------------------------------------------------
+        self.total_timeout = max(120.0, s.read_timeout * 4)
+        self.robots = web.robots
 
     def host_policy(self, host: str) -> HostPolicy:
-        """The spacing and concurrency for ``host`` (Crawl-delay included once known)."""
-        pol = self._policies.get(host)
-        if pol is None:
-            pol = HostPolicy.from_rate(self.rate, self.concurrency)
-        return pol
+        """The spacing and concurrency for ``host``: the crawl's, Crawl-delay included once known."""
+        return self.web.book.policy(host)
 
-    def set_crawl_delay(self, host: str, delay: float | None) -> None:
-        if self.rate == 0.0 and not self.obey_robots:
-            return
-        self._policies[host] = HostPolicy.from_rate(self.rate, self.concurrency, delay)
+    async def _robots_fetch(self, url: str) -> HttpResult:
+        return await self.fetch(url, role="robots", max_bytes=MAX_ROBOTS, check_robots=False)
 
     # -- fetching -------------------------------------------------------------------
 
@@ -342,7 +401,7 @@ class SourceClient:
         retries = 0
         for _hop in range(self.max_redirects + 1):
             await self.urls.check(current)
-            if check_robots and self.obey_robots and not await self.robots.allowed(current):
+            if check_robots and self.obey_robots and not await self.robots.allowed(current, self._robots_fetch):
                 raise FetchError("robots", self.robots.refusal(current), url=current, retries=retries)
             try:
                 status, resp_headers, body, attempt_retries = await self._attempts(current, headers, cap)
@@ -554,25 +613,15 @@ async def open_client(
     retry: RetryConfig | None = None,
     politeness: bool = True,
 ) -> AsyncIterator[SourceClient]:
-    """The client factory: ``async with open_client(source) as client: ...``.
+    """A client for one source on a ``Web`` of its own: ``async with open_client(source) as c``.
 
-    Share one ``limiter`` between the clients of one process so sources on the same host
-    share its budget. ``politeness=False`` turns rate limits and robots.txt off (benchmarks
-    against the local simulator only).
+    A crawl of many sources makes one ``Web`` and asks it for each source's client.
+    ``politeness=False`` turns rate limits and robots.txt off (benchmarks against the local
+    simulator only).
     """
-    s = settings or get_settings()
-    http = make_http_client(s, allow_private=source.allow_private, transport=transport, resolver=resolver)
+    web = Web.for_sources([source], settings, politeness=politeness, limiter=limiter, archive=archive,
+                          transport=transport, resolver=resolver)
     try:
-        yield SourceClient(
-            source,
-            http,
-            settings=s,
-            limiter=limiter,
-            archive=archive,
-            on_fetch=on_fetch,
-            resolver=resolver,
-            retry=retry,
-            politeness=politeness,
-        )
+        yield web.client(source, on_fetch=on_fetch, retry=retry)
     finally:
-        await http.aclose()
+        await web.aclose()

@@ -15,6 +15,7 @@ from .api import (
     RunCounts,
     RunSummary,
     StorageError,
+    StoredSource,
     UpsertCounts,
     Validators,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "RunSummary",
     "StorageError",
     "Store",
+    "StoredSource",
     "UpsertCounts",
     "Validators",
 ]

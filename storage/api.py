@@ -24,6 +24,7 @@ __all__ = [
     "RunCounts",
     "RunSummary",
     "StorageError",
+    "StoredSource",
     "UpsertCounts",
     "Validators",
     "utcnow",
@@ -71,12 +72,16 @@ class UpsertCounts:
     changed: int = 0
     unchanged: int = 0
     refreshed: int = 0
+    #: what happened to each report, by (source_key, url): "new" | "changed" | "unchanged" |
+    #: "refreshed". A crawl writes many sources' reports in one transaction and counts per source.
+    outcomes: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
     def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
         self.new += other.new
         self.changed += other.changed
         self.unchanged += other.unchanged
         self.refreshed += other.refreshed
+        self.outcomes.update(other.outcomes)
         return self
 
 
@@ -137,12 +142,30 @@ class RunCounts:
 
 @dataclass(slots=True)
 class RunSummary:
+    """One ``crawl_runs`` row: one source in one attempt of a crawl."""
+
     run_id: str
     source_key: str
     started_at: datetime
     finished_at: datetime | None
     state: str
     counts: RunCounts = field(default_factory=RunCounts)
+    flow_run_id: str | None = None
+    attempt: int = 1
+    owner: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSource:
+    """What the store knows of a source before its crawl, read for many sources at once."""
+
+    #: per URL (pages and attachments), for conditional requests
+    validators: dict[str, Validators]
+    #: report URLs parsed by the given parser version from bytes the store still names
+    done: frozenset[str]
+    #: stored report pages whose last fetch succeeded: the revisit schedule's input
+    checks: dict[str, CheckTimes]
 
 
 @dataclass(slots=True)

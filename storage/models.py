@@ -22,12 +22,14 @@ __all__ = [
     "CrawlRun",
     "Document",
     "FetchLog",
+    "HostLease",
     "Report",
     "ReportCheck",
     "ReportSection",
     "ReportStat",
     "ReportVersion",
     "ReportWarning",
+    "RobotsTxt",
     "Source",
     "headline_view_sql",
     "metadata",
@@ -195,7 +197,8 @@ class ReportVersion(_Base, table=True):
 
 
 class CrawlRun(_Base, table=True):
-    """One row per (Prefect flow run, source)."""
+    """One row per (attempt of a crawl, source): a retried flow run adds rows, never
+    overwrites them (``run_id`` is per attempt; ``flow_run_id`` and ``attempt`` say which)."""
 
     __tablename__ = "crawl_runs"
     __table_args__ = (
@@ -217,6 +220,35 @@ class CrawlRun(_Base, table=True):
     blocked: int = 0
     #: stored reports the revisit schedule left unfetched (migration 0004)
     not_due: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    #: the Prefect flow run, and which run of it (a retry from the UI is attempt 2…) (0005)
+    flow_run_id: str | None = Field(default=None, index=True)
+    attempt: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    #: ``host:pid`` of the crawling process: a RUNNING row whose process is gone is abandoned
+    owner: str | None = None
+    #: why the source failed, or its first page failures when it partly failed
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class RobotsTxt(_Base, table=True):
+    """robots.txt per origin, kept for its lifetime (RFC 9309: at most 24 h) across crawls."""
+
+    __tablename__ = "robots_txt"
+    origin: str = Field(primary_key=True)
+    #: None: the origin answered 4xx, no rules
+    body: str | None = Field(default=None, sa_column=Column(Text))
+    #: epoch seconds
+    expires_at: float
+
+
+class HostLease(_Base, table=True):
+    """Which crawl process may send to a host now: one budget per host across processes."""
+
+    __tablename__ = "host_leases"
+    host: str = Field(primary_key=True)
+    holder: str
+    #: epoch seconds: the lease ends; the next request may start (the holder's spacing)
+    until: float
+    not_before: float = 0.0
 
 
 class FetchLog(_Base, table=True):

@@ -38,21 +38,19 @@ from sqlalchemy.sql import ColumnElement
 from . import migrate
 from .api import (
     CatalogSourceLike,
-    CheckTimes,
     DocumentItem,
     DocumentRef,
     FetchEntry,
     ReportItem,
-    RunCounts,
     RunSummary,
     StorageError,
     UpsertCounts,
-    Validators,
     utcnow,
 )
 from .engine import READ, open_engine
+from .ledger import RUNS, CrawlLedger, run_summary
 from .load import CHILD_TABLES, chunks, load_reports
-from .models import CrawlRun, Document, FetchLog, Report, ReportVersion, Source
+from .models import Document, FetchLog, Report, ReportVersion, Source
 from .report_sql import ReportWriter
 from .rows import (
     CHILD_COLUMNS,
@@ -73,12 +71,11 @@ REPORTS: Table = Report.__table__  # type: ignore[attr-defined]
 VERSIONS: Table = ReportVersion.__table__  # type: ignore[attr-defined]
 DOCUMENTS: Table = Document.__table__  # type: ignore[attr-defined]
 SOURCES: Table = Source.__table__  # type: ignore[attr-defined]
-RUNS: Table = CrawlRun.__table__  # type: ignore[attr-defined]
 FETCH_LOG: Table = FetchLog.__table__  # type: ignore[attr-defined]
 
 #: crawl_runs states that make a source eligible for ``rerun_failed``
-FAILED_STATES = frozenset({"FAILED", "CRASHED", "CANCELLED", "TIMEDOUT"})
-RUN_COUNT_FIELDS = ("discovered", "fetched", "new", "changed", "unchanged", "failed", "blocked", "not_due")
+#: run states a rerun picks up: PARTIAL (some pages failed), ABANDONED (the crawl was killed)
+FAILED_STATES = frozenset({"FAILED", "PARTIAL", "ABANDONED", "CRASHED", "CANCELLED", "TIMEDOUT"})
 
 Key = tuple[str, str]
 
@@ -97,7 +94,7 @@ class _Prepared:
         self.parsed_at = item.parsed_at or now
 
 
-class Store:
+class Store(CrawlLedger):
     """A govreports database (SQLite file or PostgreSQL), upgraded to the current schema on open."""
 
     def __init__(self, url: str, *, upgrade: bool = True):
@@ -185,12 +182,12 @@ class Store:
         try:
             reports_unchanged, known = self._read_existing(batch)
             if reports_unchanged and not docs and not log_rows:
-                return UpsertCounts(unchanged=len(batch))
+                return UpsertCounts(unchanged=len(batch), outcomes=dict.fromkeys((p.key for p in batch), "unchanged"))
             with self.engine.begin() as conn:
                 if docs:
                     self._upsert_documents(conn, docs)
                 counts = (
-                    UpsertCounts(unchanged=len(batch))
+                    UpsertCounts(unchanged=len(batch), outcomes=dict.fromkeys((p.key for p in batch), "unchanged"))
                     if reports_unchanged
                     else self._write_reports(conn, batch, now, known)
                 )
@@ -210,24 +207,6 @@ class Store:
         with self._read() as conn:
             existing = self._existing_reports(conn, [p.key for p in batch], lock=False)
         return all(_is_unchanged(p, existing.get(p.key)) for p in batch), set(existing)
-
-    def reports_with_documents(
-        self, source_key: str, pairs: Iterable[tuple[str, str]]
-    ) -> set[tuple[str, str]]:
-        """Which (report URL, document sha256) pairs already have a stored report.
-
-        For the crawler: an unchanged download (304 or same hash) whose report is
-        missing (a run that died after fetching) still needs parsing.
-        """
-        wanted = sorted(set(pairs))
-        found: set[tuple[str, str]] = set()
-        with self._read() as conn:
-            for part in chunks(wanted):
-                stmt = select(REPORTS.c.url, REPORTS.c.document_sha256).where(
-                    REPORTS.c.source_key == source_key, REPORTS.c.url.in_([u for u, _ in part])
-                )
-                found.update((r.url, r.document_sha256) for r in conn.execute(stmt))
-        return found & set(wanted)
 
     def _write_reports(
         self, conn: Connection, batch: list[_Prepared], now: datetime, known: set[Key]
@@ -256,6 +235,7 @@ class Store:
                     children.add(got[p.key], p.item.record)
             inserted = set(got)
             counts.new += len(got)
+            counts.outcomes.update(dict.fromkeys(got, "new"))
         rest = [p for p in batch if p.key not in inserted]
         existing = self._existing_reports(conn, [p.key for p in rest], lock=True)
         changed: list[tuple[_Prepared, Any]] = []
@@ -270,6 +250,7 @@ class Store:
                 refresh.append((p, old))
             else:
                 counts.unchanged += 1
+                counts.outcomes[p.key] = "unchanged"
         if changed:
             self._keep_versions(conn, changed, now)
             ids = [old.id for _, old in changed]
@@ -280,9 +261,11 @@ class Store:
             for p, old in changed:
                 children.add(old.id, p.item.record)
             counts.changed += len(changed)
+            counts.outcomes.update((p.key, "changed") for p, _ in changed)
         if refresh:
             self._upsert_report_rows(conn, [(p, False) for p, _ in refresh])
             counts.refreshed += len(refresh)
+            counts.outcomes.update((p.key, "refreshed") for p, _ in refresh)
         self._insert_children(conn, children)
         return counts
 
@@ -391,68 +374,6 @@ class Store:
         stmt = stmt.returning(DOCUMENTS.c.id)
         return sum(len(conn.execute(stmt, list(part)).all()) for part in chunks(rows, 1000))
 
-    def get_validators(self, source_key: str, urls: Iterable[str] | None = None) -> dict[str, Validators]:
-        """ETag / Last-Modified / body sha256 per URL of a source, for conditional requests."""
-        cols = (DOCUMENTS.c.url, DOCUMENTS.c.etag, DOCUMENTS.c.last_modified, DOCUMENTS.c.sha256)
-        base = select(*cols).where(DOCUMENTS.c.source_key == source_key, DOCUMENTS.c.sha256.is_not(None))
-        out: dict[str, Validators] = {}
-        with self._read() as conn:
-            if urls is None:
-                results = [conn.execute(base)]
-            else:
-                wanted = sorted(set(urls))
-                results = [conn.execute(base.where(DOCUMENTS.c.url.in_(part))) for part in chunks(wanted)]
-            for result in results:
-                for r in result:
-                    out[r.url] = Validators(etag=r.etag, last_modified=r.last_modified, sha256=r.sha256)
-        return out
-
-    def check_times(self, source_key: str) -> dict[str, CheckTimes]:
-        """Stored report pages of a source whose last fetch succeeded: when that fetch was,
-        and when the report's content last changed (the revisit schedule's input). A page
-        whose last fetch failed, or with no stored report, is left out: it is always due.
-
-        The report's change time, not the page's bytes': portal pages carry visit counters
-        and today's date in their chrome, and a page whose bytes change on every fetch would
-        otherwise never be seen stable.
-        """
-        d, r = DOCUMENTS.c, REPORTS.c
-        stmt = (
-            select(d.url, d.last_fetched, r.last_changed)
-            .join_from(DOCUMENTS, REPORTS, and_(r.source_key == d.source_key, r.url == d.url))
-            .where(
-                d.source_key == source_key,
-                d.kind == "report",
-                d.sha256.is_not(None),
-                d.last_error_kind.is_(None),
-                d.last_fetched.is_not(None),
-            )
-        )
-        with self._read() as conn:
-            return {
-                row.url: CheckTimes(as_utc(row.last_fetched), as_utc(row.last_changed)) for row in conn.execute(stmt)
-            }
-
-    def report_urls_from_stored_bytes(self, source_key: str, parser_version: str) -> set[str]:
-        """Report URLs of a source whose stored report was parsed by ``parser_version`` from
-        bytes the store still names (the report's ``document_sha256`` is a stored document's).
-
-        A recrawl skips parsing an unchanged page only when its URL is here. The join is what
-        makes a retried run safe: a run that stored new bytes and died before upserting leaves
-        a report from the old bytes, which must not count. One column instead of whole
-        document rows (``iter_documents_for_reparse``): 35 → 17 ms for the 20 sources of a
-        1,000-report recrawl.
-        """
-        r, d = REPORTS, DOCUMENTS
-        stmt = (
-            select(r.c.url)
-            .select_from(r.join(d, and_(d.c.source_key == r.c.source_key, d.c.sha256 == r.c.document_sha256)))
-            .where(r.c.source_key == source_key, r.c.parser_version == parser_version,
-                   or_(d.c.kind.is_(None), d.c.kind != "list"))
-        )
-        with self._read() as conn:
-            return set(conn.execute(stmt).scalars())
-
     def iter_documents_for_reparse(
         self, source: str | None = None, parser_version: str | None = None, *, page: int = 1000
     ) -> Iterator[DocumentRef]:
@@ -537,29 +458,6 @@ class Store:
 
     # -------------------------------------------------------------- run history
 
-    def start_run(self, source_key: str, run_id: str, started_at: datetime | None = None) -> None:
-        """Open a ``crawl_runs`` row (state RUNNING); calling it again for the same run is a no-op."""
-        ins = self._insert(RUNS).values(
-            run_id=run_id, source_key=source_key, started_at=as_utc(started_at or utcnow()), state="RUNNING"
-        )
-        with self.engine.begin() as conn:
-            conn.execute(ins.on_conflict_do_nothing(index_elements=["run_id", "source_key"]))
-
-    def finish_run(
-        self,
-        source_key: str,
-        run_id: str,
-        state: str,
-        counts: RunCounts,
-        finished_at: datetime | None = None,
-    ) -> None:
-        """Close a run with its final state (Prefect's: COMPLETED, FAILED, CRASHED…) and counts."""
-        when = as_utc(finished_at or utcnow())
-        values = {"finished_at": when, "state": state.upper(), **asdict(counts)}
-        ins = self._insert(RUNS).values(run_id=run_id, source_key=source_key, started_at=when, **values)
-        with self.engine.begin() as conn:
-            conn.execute(ins.on_conflict_do_update(index_elements=["run_id", "source_key"], set_=values))
-
     def log_fetches(self, entries: Iterable[FetchEntry]) -> int:
         """Append request outcomes to ``fetch_log``; an entry already logged (run, URL, at) is skipped."""
         rows = _fetch_rows(entries)
@@ -584,7 +482,7 @@ class Store:
         sub = inner.subquery()
         stmt = select(sub).where(sub.c.rn == 1).order_by(sub.c.started_at.desc(), sub.c.source_key)
         with self._read() as conn:
-            return [_run_summary(r) for r in conn.execute(stmt).mappings()]
+            return [run_summary(r) for r in conn.execute(stmt).mappings()]
 
     def failed_sources(self, since: datetime) -> list[str]:
         """Sources whose latest run started at/after ``since`` failed (state) or had failed fetches."""
@@ -681,17 +579,6 @@ def _case(cond: ColumnElement[bool], then: Any, otherwise: Any) -> Any:
     from sqlalchemy import case
 
     return case((cond, then), else_=otherwise)
-
-
-def _run_summary(r: Any) -> RunSummary:
-    return RunSummary(
-        run_id=r["run_id"],
-        source_key=r["source_key"],
-        started_at=as_utc(r["started_at"]),
-        finished_at=as_utc(r["finished_at"]) if r["finished_at"] else None,
-        state=r["state"],
-        counts=RunCounts(**{f: r[f] for f in RUN_COUNT_FIELDS}),
-    )
 
 
 def _safe_url(url: str) -> str:

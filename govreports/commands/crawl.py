@@ -70,11 +70,11 @@ def summary_table(results: list[SourceResult], title: str = "crawl summary") -> 
     for r in sorted(results, key=lambda r: r.source_key):
         table.add_row(
             r.source_key,
-            "[green]ok[/]" if r.state == "completed" else "[red]failed[/]",
+            {"completed": "[green]ok[/]", "partial": "[yellow]partial[/]"}.get(r.state, "[red]failed[/]"),
             str(r.discovered), str(r.new), str(r.changed), str(r.unchanged), str(r.not_due), str(r.parsed),
             str(r.failed + r.blocked), str(r.parse_failed), str(r.checks_failed),
         )
-        if r.error:
+        if r.state == "failed":
             notes.append(Text(f"  {r.source_key}: source failed: {r.error}", style="red"))
         for f in r.failures[:5]:
             notes.append(Text(f"  {r.source_key}: {f.stage}: {f.reason}  ({f.url})"))
@@ -94,15 +94,33 @@ def run_crawl(
     keys: list[str] | None = None,
     tag: str | None = None,
     politeness: bool = True,
-    concurrency: int | None = None,
     revalidate: bool = False,
 ) -> tuple[list[SourceResult], str]:
-    """Run ``crawl_all`` through Prefect with a live progress bar per source."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from flows.crawl import crawl_all, progress_hook
+    """Run ``crawl_all`` through Prefect, as a run of its on-demand deployment (so the UI
+    can retry it), with live progress: a bar per source for a small catalog, one bar of
+    sources for a wide one."""
+    from flows.crawl import absolute, crawl_all, progress_hook, run_deployed
 
     finished: list[SourceResult] = []
+    progress, on_progress = _progress(console, finished)
+    token = progress_hook.set(on_progress)
+    params = {"sources": keys or None, "tag": tag, "sources_file": absolute(sources_file), "db": db,
+              "politeness": politeness, "revalidate": revalidate}
+    try:
+        with progress:
+            state = _run_flow(run_deployed(crawl_all, params))
+    finally:
+        progress_hook.reset(token)
+    return finished, str(state.message or state.type.value)
+
+
+#: up to this many sources, a progress bar each; above, one bar counting sources
+BARS_PER_SOURCE = 30
+
+
+def _progress(console: Console, finished: list[SourceResult]) -> tuple[Any, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         TextColumn("{task.description:<22}"),
         BarColumn(),
@@ -113,8 +131,13 @@ def run_crawl(
         transient=False,
     )
     bars: dict[str, Any] = {}
+    seen: set[str] = set()
+    state = {"failed": 0}
 
-    def on_progress(key: str, event: str, payload: Any) -> None:
+    def one_bar(key: str, event: str, payload: Any) -> None:
+        seen.add(key)
+        if len(seen) > BARS_PER_SOURCE:
+            return
         if key not in bars:
             bars[key] = progress.add_task(key, total=None, note="discovering")
         bar = bars[key]
@@ -125,22 +148,23 @@ def run_crawl(
         elif event == "failed":
             progress.update(bar, note=f"[red]{str(payload)[:60]}[/]")
         elif event == "finished":
-            finished.append(payload)
-            note = "[green]done[/]" if payload.state == "completed" else "[red]failed[/]"
+            note = {"completed": "[green]done[/]", "partial": "[yellow]partly failed[/]"}.get(payload.state, "[red]failed[/]")
             progress.update(bar, total=payload.discovered or 1, completed=payload.discovered or 1, note=note)
 
-    token = progress_hook.set(on_progress)
-    try:
-        with progress:
-            state = _run_flow(
-                crawl_all(
-                    sources=keys or None, tag=tag, sources_file=sources_file, db=db,
-                    politeness=politeness, concurrency=concurrency, revalidate=revalidate, return_state=True,
-                )
-            )
-    finally:
-        progress_hook.reset(token)
-    return finished, str(state.message or state.type.value)
+    def on_progress(key: str, event: str, payload: Any) -> None:
+        if event == "finished":
+            finished.append(payload)
+            state["failed"] += payload.state != "completed"
+        if len(seen) < BARS_PER_SOURCE or key in bars:
+            one_bar(key, event, payload)
+            return
+        seen.add(key)
+        if "all" not in bars:  # a wide catalog: one bar of sources, failures counted
+            bars["all"] = progress.add_task("sources", total=None, note="")
+        if event == "finished":
+            progress.update(bars["all"], advance=1, note=f"{state['failed']} failed or partly failed")
+
+    return progress, on_progress
 
 
 #: the demo's example queries: (title, SQL). Plain SQL over the stored tables, as a user would write it.
@@ -240,7 +264,6 @@ def register(app: typer.Typer) -> None:
         no_politeness: bool = typer.Option(
             False, "--no-politeness", help="no rate limits or robots.txt (local simulator/benchmarks only)"
         ),
-        concurrency: int | None = typer.Option(None, "--concurrency", help="sources crawled at once"),
         revalidate: bool = typer.Option(
             False, "--revalidate",
             help="ask about every stored report now (conditional GETs), not only those the revisit schedule says are due",
@@ -271,7 +294,7 @@ def register(app: typer.Typer) -> None:
         _api(console)
         results, message = run_crawl(
             console, sources_file=str(settings.sources), db=settings.db, keys=source, tag=tag,
-            politeness=not no_politeness, concurrency=concurrency, revalidate=revalidate,
+            politeness=not no_politeness, revalidate=revalidate,
         )
         console.print(summary_table(results))
         console.print(message)
@@ -293,14 +316,13 @@ def register(app: typer.Typer) -> None:
         console = make_console()
         settings = get_settings(db=db, sources=sources)
         _api(console)
+        from flows.crawl import absolute, run_deployed
         from flows.maintenance import rerun_failed
 
-        state = _run_flow(
-            rerun_failed(
-                since=datetime.now(UTC) - timedelta(days=since_days), sources_file=str(settings.sources),
-                db=settings.db, return_state=True,
-            )
-        )
+        state = _run_flow(run_deployed(rerun_failed, {
+            "since": datetime.now(UTC) - timedelta(days=since_days), "sources_file": absolute(settings.sources),
+            "db": settings.db,
+        }))
         console.print(state.message or state.type.value)
         if state.is_failed():
             raise typer.Exit(1)
@@ -321,11 +343,10 @@ def register(app: typer.Typer) -> None:
         console = make_console()
         settings = get_settings(db=db)
         _api(console)
+        from flows.crawl import run_deployed
         from flows.maintenance import reparse
 
-        state = _run_flow(
-            reparse(source=source, parser_version=parser_version, db=settings.db, return_state=True)
-        )
+        state = _run_flow(run_deployed(reparse, {"source": source, "parser_version": parser_version, "db": settings.db}))
         console.print(state.message or state.type.value)
 
     @app.command("serve")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from storage_helpers import T0, dump_tables, make_item
 
-from storage import DocumentItem, FetchEntry, RunCounts, Store, UpsertCounts, Validators
+from storage import DocumentItem, FetchEntry, RunCounts, RunSummary, Store, UpsertCounts, Validators
 
 URL = "http://127.0.0.1:8000/zwgk/zfxxgknb/00001.htm"
 
@@ -29,7 +30,7 @@ def test_documents_keep_first_seen_and_validators_through_304(store: Store) -> N
     store.upsert_documents([DocumentItem("s", URL, t1, 304)])
     row = _doc(store)
     assert row.sha256 == "a" * 64 and row.etag == '"v1"' and row.http_status == 304
-    assert store.get_validators("s") == {URL: Validators('"v1"', None, "a" * 64)}
+    assert store.stored_sources(["s"], "1")["s"].validators == {URL: Validators('"v1"', None, "a" * 64)}
     t2 = T0 + timedelta(days=2)
     store.upsert_documents([DocumentItem("s", URL, t2, 200, sha256="b" * 64)])
     row = _doc(store)
@@ -38,7 +39,8 @@ def test_documents_keep_first_seen_and_validators_through_304(store: Store) -> N
     store.upsert_documents([DocumentItem("s", URL, t3, 503, error_kind="http", error_reason="HTTP 503")])
     row = _doc(store)
     assert row.sha256 == "b" * 64 and row.last_error_kind == "http"
-    assert store.get_validators("s", [URL, "http://127.0.0.1/x"]) == {URL: Validators(None, None, "b" * 64)}
+    assert store.stored_sources(["s", "t"], "1")["s"].validators == {URL: Validators(None, None, "b" * 64)}
+    assert store.stored_sources(["s", "t"], "1")["t"].validators == {}
 
 
 def test_record_batch_is_one_transaction(store_url: str) -> None:
@@ -61,28 +63,62 @@ def test_record_batch_is_one_transaction(store_url: str) -> None:
     store.close()
 
 
+def _run(source: str, run_id: str, at: datetime, state: str = "RUNNING", counts: RunCounts | None = None,
+         **kw: Any) -> RunSummary:
+    return RunSummary(run_id=run_id, source_key=source, started_at=at, finished_at=None if state == "RUNNING" else at,
+                      state=state, counts=counts or RunCounts(), **kw)
+
+
 def test_runs_latest_and_failed(store: Store) -> None:
-    store.start_run("a", "r1", T0)
-    store.finish_run(
-        "a", "r1", "completed", RunCounts(discovered=5, fetched=5, new=5), T0 + timedelta(minutes=1)
-    )
-    store.start_run("a", "r2", T0 + timedelta(hours=1))
-    store.start_run("a", "r2", T0 + timedelta(hours=2))  # idempotent: keeps the first start
-    store.finish_run(
-        "a", "r2", "Failed", RunCounts(discovered=5, failed=5), T0 + timedelta(hours=1, minutes=1)
-    )
-    store.start_run("b", "r3", T0 + timedelta(hours=1))
-    store.finish_run(
-        "b", "r3", "COMPLETED", RunCounts(fetched=3, failed=1), T0 + timedelta(hours=1, minutes=2)
-    )
-    store.start_run("c", "r4", T0)
-    store.finish_run("c", "r4", "CRASHED", RunCounts(), T0)
+    store.start_runs([_run("a", "r1", T0)])
+    store.finish_runs([_run("a", "r1", T0, "completed", RunCounts(discovered=5, fetched=5, new=5))])
+    store.start_runs([_run("a", "r2", T0 + timedelta(hours=1)), _run("b", "r3", T0 + timedelta(hours=1))])
+    store.start_runs([_run("a", "r2", T0 + timedelta(hours=2))])  # idempotent: keeps the first start
+    store.finish_runs([
+        _run("a", "r2", T0 + timedelta(hours=1), "Failed", RunCounts(discovered=5, failed=5)),
+        _run("b", "r3", T0 + timedelta(hours=1), "COMPLETED", RunCounts(fetched=3, failed=1)),
+        _run("c", "r4", T0, "CRASHED"),
+        _run("d", "r5", T0 + timedelta(hours=1), "PARTIAL", error="2 reports not parsed"),
+    ])
     latest = {r.source_key: r for r in store.latest_runs()}
     assert latest["a"].run_id == "r2" and latest["a"].state == "FAILED"
     assert latest["a"].started_at == T0 + timedelta(hours=1)
     assert latest["b"].counts.failed == 1
-    assert store.failed_sources(T0 + timedelta(minutes=30)) == ["a", "b"]
-    assert store.failed_sources(T0) == ["a", "b", "c"]
+    assert latest["d"].error == "2 reports not parsed"
+    assert store.failed_sources(T0 + timedelta(minutes=30)) == ["a", "b", "d"]
+    assert store.failed_sources(T0) == ["a", "b", "c", "d"]
+
+
+def test_a_retried_flow_run_adds_rows_and_reports_each_sources_latest_attempt(store: Store) -> None:
+    """History is kept: attempt 2 of a flow run writes its own rows; the retry reads which
+    sources the latest attempt left undone."""
+    store.finish_runs([
+        _run("a", "x1", T0, "COMPLETED", flow_run_id="f", attempt=1),
+        _run("b", "x2", T0, "FAILED", flow_run_id="f", attempt=1, error="list page HTTP 503"),
+        _run("c", "x3", T0, "PARTIAL", flow_run_id="f", attempt=1),
+    ])
+    store.finish_runs([
+        _run("b", "y2", T0 + timedelta(hours=1), "COMPLETED", flow_run_id="f", attempt=2),
+        _run("c", "y3", T0 + timedelta(hours=1), "PARTIAL", flow_run_id="f", attempt=2),
+    ])
+    got = store.flow_run_sources("f")
+    assert {k: (r.attempt, r.state) for k, r in got.items()} == {
+        "a": (1, "COMPLETED"), "b": (2, "COMPLETED"), "c": (2, "PARTIAL")
+    }
+    with store.engine.connect() as c:
+        assert c.exec_driver_sql("SELECT COUNT(*) FROM crawl_runs WHERE flow_run_id = 'f'").scalar() == 5
+    assert store.flow_run_sources("other") == {}
+
+
+def test_running_rows_of_a_dead_crawl_are_abandoned(store: Store) -> None:
+    store.start_runs([
+        _run("a", "k1", T0, owner="dead"), _run("b", "k2", T0, owner="alive"),
+    ])
+    assert store.abandon_runs(lambda owner, started: owner == "dead", T0 + timedelta(hours=1)) == 1
+    latest = {r.source_key: r for r in store.latest_runs()}
+    assert latest["a"].state == "ABANDONED" and "killed" in (latest["a"].error or "")
+    assert latest["b"].state == "RUNNING"
+    assert store.failed_sources(T0) == ["a"]
 
 
 def test_fetch_log_replay_is_a_noop(store: Store) -> None:
@@ -133,7 +169,7 @@ def test_reparse_listing_by_parser_version(store: Store) -> None:
     assert list(store.iter_documents_for_reparse(source="elsewhere")) == []
 
 
-def test_report_urls_from_stored_bytes_needs_the_reports_own_bytes(store: Store) -> None:
+def test_done_reports_need_the_reports_own_bytes(store: Store) -> None:
     """What a recrawl may skip: reports parsed by this parser from bytes still stored. A page
     whose stored bytes moved on (a run that died between fetch and upsert) is not done."""
     done, moved, other = make_item(1), make_item(2), make_item(3, source="elsewhere")
@@ -145,12 +181,12 @@ def test_report_urls_from_stored_bytes_needs_the_reports_own_bytes(store: Store)
         ]
     )
     store.upsert_reports([done, moved, other])
-    assert store.report_urls_from_stored_bytes("dadukou", "1") == {done.url}
-    assert store.report_urls_from_stored_bytes("dadukou", "2") == set()
-    assert store.report_urls_from_stored_bytes("elsewhere", "1") == {other.url}
+    assert store.stored_sources(["dadukou", "elsewhere"], "1")["dadukou"].done == {done.url}
+    assert store.stored_sources(["dadukou"], "2")["dadukou"].done == set()
+    assert store.stored_sources(["dadukou", "elsewhere"], "1")["elsewhere"].done == {other.url}
 
 
-def test_check_times_name_stored_reports_whose_last_fetch_succeeded(store: Store) -> None:
+def test_checks_name_stored_reports_whose_last_fetch_succeeded(store: Store) -> None:
     """The revisit schedule's input: a failed last fetch, an attachment, or a page with no
     stored report is left out (always due). A 304, or new page bytes with the same report
     (a visit counter in the chrome), moves the check time, not the change time."""
@@ -173,8 +209,8 @@ def test_check_times_name_stored_reports_whose_last_fetch_succeeded(store: Store
         DocumentItem("s", volatile.url, t1, 200, sha256="f" * 64, kind="report"),
     ])
     store.upsert_reports([volatile])  # the same record from the new bytes
-    assert store.check_times("s") == {
+    assert store.stored_sources(["s", "other"], "1")["s"].checks == {
         ok.url: CheckTimes(last_fetched=t1, last_changed=ok.fetched_at),
         volatile.url: CheckTimes(last_fetched=t1, last_changed=volatile.fetched_at),
     }
-    assert store.check_times("other") == {}
+    assert store.stored_sources(["s", "other"], "1")["other"].checks == {}

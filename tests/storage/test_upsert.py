@@ -139,10 +139,11 @@ def test_failure_mid_batch_leaves_nothing_half_written(
 
 def test_document_sha_and_url_on_report(store: Store) -> None:
     item = make_item(4, document_url="http://127.0.0.1:8000/P020240101.pdf")
-    store.upsert_reports([item])
-    assert store.reports_with_documents(
-        item.source_key, [(item.url, item.document_sha256 or ""), (item.url, "0" * 64)]
-    ) == {(item.url, item.document_sha256)}
+    counts = store.upsert_reports([item])
+    assert counts.outcomes == {(item.source_key, item.url): "new"}
+    with store.engine.connect() as c:
+        row = c.exec_driver_sql("SELECT document_sha256, document_url FROM reports").one()
+    assert tuple(row) == (item.document_sha256, item.document_url)
 
 
 def test_report_item_is_plain_data() -> None:
