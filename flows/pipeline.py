@@ -215,13 +215,17 @@ class Writer:
             await self._wake.wait()
             self._wake.clear()
             todo, self._pending = self._pending, []
-            if todo:
+            if not todo:
+                continue
+            try:
                 async with self.res.db_lock:
                     await asyncio.to_thread(self._commit, todo)
+            except Exception as exc:  # the store itself is gone: every waiting source hears why
+                for _, fut in todo:
+                    _settle(fut, None, exc)
 
     def _commit(self, todo: list[Any]) -> None:
-        from storage import StorageError
-
+        """Runs in a thread; settles every future it was given, whatever happens."""
         store = self.res.store
         try:
             counts = store.record_batch(
@@ -229,25 +233,31 @@ class Writer:
                 reports=[r for (_, reps, _), _ in todo for r in reps],
                 fetches=[f for (_, _, fs), _ in todo for f in fs],
             )
-            for _, fut in todo:
-                fut.get_loop().call_soon_threadsafe(_settle, fut, counts, None)
-            return
-        except StorageError as exc:
+        except Exception as exc:
             if len(todo) == 1:
-                todo[0][1].get_loop().call_soon_threadsafe(_settle, todo[0][1], None, exc)
+                _settle_soon(todo[0][1], None, exc)
                 return
+        else:
+            for _, fut in todo:
+                _settle_soon(fut, counts, None)
+            return
         for (docs, reps, fs), fut in todo:  # one by one: only the bad request fails
             try:
                 got = store.record_batch(documents=docs, reports=reps, fetches=fs)
-                fut.get_loop().call_soon_threadsafe(_settle, fut, got, None)
-            except StorageError as exc:
-                fut.get_loop().call_soon_threadsafe(_settle, fut, None, exc)
+            except Exception as exc:
+                _settle_soon(fut, None, exc)
+            else:
+                _settle_soon(fut, got, None)
 
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+
+
+def _settle_soon(fut: asyncio.Future[Any], value: Any, exc: BaseException | None) -> None:
+    fut.get_loop().call_soon_threadsafe(_settle, fut, value, exc)
 
 
 def _settle(fut: asyncio.Future[Any], value: Any, exc: BaseException | None) -> None:

@@ -105,8 +105,12 @@ class CrawlSummary:
         head = f"all {n} sources completed"
         if bad:
             head = f"{bad - partial} of {n} sources failed, {partial} partly failed" if partial else f"{bad} of {n} sources failed"
-        return (
+        text = (
             f"{head}: {t['discovered']} reports found, {t['new']} new, {t['changed']} changed, "
             f"{t['unchanged']} unchanged, {t['not_due']} not due a check, "
             f"{t['failed'] + t['blocked']} not fetched, {t['parse_failed']} not parsed"
         )
+        failed = self.failed_sources
+        if failed:  # the first reason, where the UI shows the run's state message
+            text += f"; first: {failed[0].source_key}: {(failed[0].error or '')[:200]}"
+        return text

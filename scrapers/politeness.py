@@ -224,8 +224,9 @@ class LeasedLimiter:
     The leases calls are blocking (database I/O) and run in a thread.
     """
 
-    def __init__(self, leases: HostLeases, *, ttl: float = 15.0, margin: float = 3.0) -> None:
+    def __init__(self, leases: HostLeases, *, ttl: float = 15.0, margin: float = 3.0, poll: float = 0.5) -> None:
         self.leases = leases
+        self.poll = poll
         self.local = TokenBucketLimiter()
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.ttl = ttl
@@ -247,7 +248,8 @@ class LeasedLimiter:
                     # interval before ``when``
                     self.local.not_before(host, policy, time.monotonic() + max(0.0, when - time.time()))
                     return
-                await asyncio.sleep(min(self.ttl, max(0.05, when - time.time())))
+                # the holder may give the host back early (``close``): look again soon
+                await asyncio.sleep(min(self.poll, max(0.05, when - time.time())))
 
     async def acquire(self, host: str, policy: HostPolicy) -> None:
         if policy.min_interval > 0:

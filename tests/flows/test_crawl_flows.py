@@ -56,8 +56,10 @@ def test_crawl_all_matches_ground_truth_and_isolates_the_failing_source(crawl_en
     truth = sim.ground_truth(crawl_env["port"])
 
     state = asyncio.run(crawl_all(politeness=False, batch_size=5, return_state=True))  # type: ignore[call-overload]
-    assert state.is_completed(), state.message
+    # a source failed: the run says so in its state (red in the UI, Retry redoes that source)
+    assert state.is_failed(), state.message
     assert state.message.startswith("1 of 4 sources failed"), state.message
+    assert "site3" in state.message and "blocked" in state.message
 
     # every report of the reachable sites is stored, with the year and numbers the simulator printed
     for site in ("site0", "site1", "site2"):
@@ -67,15 +69,12 @@ def test_crawl_all_matches_ground_truth_and_isolates_the_failing_source(crawl_en
         assert all(stored[u].year == t.year for u, t in want.items())
     assert rows(db, "SELECT COUNT(*) FROM reports WHERE source_key = 'site3'")[0][0] == 0
 
-    # Prefect's view: one crawl-source run per source, the blocked one Failed, the others Completed
-    subruns = asyncio.run(_flow_runs("crawl-source"))
-    by_state: dict[str, int] = {}
-    for fr in subruns:
-        by_state[fr.state_type.value] = by_state.get(fr.state_type.value, 0) + 1
-    assert by_state == {"COMPLETED": 3, "FAILED": 1}, by_state
-    # crawl_runs is keyed by the Prefect flow-run id of each subflow
-    runs = dict(rows(db, "SELECT source_key, run_id FROM crawl_runs"))
-    assert set(runs.values()) == {str(fr.id) for fr in subruns}
+    # Prefect's view: ONE flow run for the crawl, no subflow per source
+    (parent,) = asyncio.run(_flow_runs("crawl-all"))
+    assert asyncio.run(_flow_runs("crawl-source")) == []
+    # crawl_runs: a row per source, each naming the flow run and its attempt
+    runs = rows(db, "SELECT source_key, flow_run_id, attempt FROM crawl_runs")
+    assert {(f, a) for _, f, a in runs} == {(str(parent.id), 1)} and len(runs) == 4
     states = dict(rows(db, "SELECT source_key, state FROM crawl_runs"))
     assert states == {"site0": "COMPLETED", "site1": "COMPLETED", "site2": "COMPLETED", "site3": "FAILED"}
 
@@ -108,37 +107,57 @@ def test_crawl_all_matches_ground_truth_and_isolates_the_failing_source(crawl_en
     assert runs[-2:] == [(n0, 0), (0, n0)], runs
 
 
-def test_a_run_that_died_after_fetching_is_finished_from_the_archive(crawl_env: dict[str, Any]) -> None:
+class _DiesOnSecondReportWrite:
+    """The database connection is lost when the crawl stores its second batch of reports,
+    after that batch was fetched (installed in place of the pipeline's writer)."""
+
+    def __init__(self) -> None:
+        from flows import pipeline
+
+        self.writes = 0
+        self.real = pipeline.Writer
+
+    def __call__(self, res: Any) -> Any:
+        outer = self
+
+        class Writer(self.real):  # type: ignore[misc,name-defined]
+            async def write(self, **kw: Any) -> Any:
+                if kw.get("reports"):
+                    outer.writes += 1
+                    if outer.writes == 2:
+                        raise ConnectionError("database connection lost")
+                return await super().write(**kw)
+
+        return Writer(res)
+
+
+def test_a_run_that_died_after_fetching_is_finished_from_the_archive(
+    crawl_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Kill the write of the second batch; the rerun (as a retry would) gets 304s for what was
     fetched, parses those bytes from the raw archive, and ends with exactly the expected rows."""
+    from flows import pipeline
     from flows.crawl import crawl_source
-    from flows.pipeline import CrawlResources, PlainStages, run_source
+    from flows.pipeline import CrawlResources, run_sources
     from govreports.settings import get_settings
     from scrapers.catalog import load_catalog
 
     sim, db = crawl_env["sim"], crawl_env["db"]
     want = expected(sim.ground_truth(crawl_env["port"]), "site0")
 
-    class DiesOnSecondWrite(PlainStages):
-        """The process 'dies' (raises) when it writes batch 2, after fetching it."""
-
-        writes = 0
-
-        async def upsert(self, *args: Any, **kwargs: Any) -> dict[str, int]:
-            self.writes += 1
-            if self.writes == 2:
-                raise ConnectionError("database connection lost")
-            return await super().upsert(*args, **kwargs)
-
     settings = get_settings()
     source = load_catalog(settings.sources).get("site0")
-    with CrawlResources(settings, politeness=False, batch_size=4, workers=1) as res:
-        first = asyncio.run(run_source(source, res, run_id="died", stages=DiesOnSecondWrite()))
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "Writer", _DiesOnSecondReportWrite())
+        with CrawlResources(settings, politeness=False, batch_size=4, workers=1) as res:
+            (first,) = asyncio.run(run_sources([source], res))
     assert first.state == "failed" and "connection lost" in (first.error or "")
     stored_before = rows(db, "SELECT COUNT(*) FROM reports WHERE source_key = 'site0'")[0][0]
     assert 0 < stored_before < len(want)
 
-    result = asyncio.run(crawl_source("site0", politeness=False, batch_size=4))
+    state = asyncio.run(crawl_source("site0", politeness=False, batch_size=4, return_state=True))  # type: ignore[call-overload]
+    assert state.is_completed(), state.message
+    (result,) = state.result()["sources"]
     assert {u for (u,) in rows(db, "SELECT url FROM reports WHERE source_key = 'site0'")} == set(want)
     assert rows(db, "SELECT COUNT(*) FROM report_versions")[0][0] == 0
     # what the dead run had fetched came back 304 and was parsed from the archive
@@ -149,48 +168,40 @@ def test_a_run_that_died_after_fetching_is_finished_from_the_archive(crawl_env: 
     assert not_modified >= stored_before
 
 
-def test_an_unchanged_recrawl_runs_no_parse_or_upsert_stage(crawl_env: dict[str, Any]) -> None:
-    """Under Prefect every stage call is a task run (events, state round trips), so a recrawl
-    that finds nothing new must not call the parse and upsert stages with empty batches."""
-    from flows.pipeline import CrawlResources, PlainStages, run_source
+def test_an_unchanged_recrawl_parses_and_writes_no_report(
+    crawl_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recrawl that finds nothing new sends the parse pool nothing and the writer no report."""
+    from flows import pipeline
+    from flows.pipeline import CrawlResources, run_sources
     from govreports.settings import get_settings
     from scrapers.catalog import load_catalog
 
-    class Recording(PlainStages):
-        def __init__(self) -> None:
-            self.calls: list[tuple[str, int]] = []
+    parsed: list[int] = []
+    real_parse = pipeline.parse_jobs
 
-        async def parse(self, res: Any, jobs: Any) -> Any:
-            self.calls.append(("parse", len(jobs)))
-            return await super().parse(res, jobs)
+    async def counting(res: Any, jobs: Any) -> Any:
+        parsed.append(len(jobs))
+        return await real_parse(res, jobs)
 
-        async def upsert(self, res: Any, source_key: str, parsed: Any) -> dict[str, int]:
-            self.calls.append(("upsert", len(parsed)))
-            return await super().upsert(res, source_key, parsed)
-
+    monkeypatch.setattr(pipeline, "parse_jobs", counting)
     settings = get_settings()
     source = load_catalog(settings.sources).get("site0")
-    first, again = Recording(), Recording()
-
-    async def twice(res: CrawlResources) -> tuple[Any, Any]:
-        return (await run_source(source, res, run_id="first", stages=first),
-                await run_source(source, res, run_id="again", stages=again))
-
     with CrawlResources(settings, politeness=False, batch_size=5, workers=1) as res:
-        done, redo = asyncio.run(twice(res))
-    assert done.state == "completed" and done.new == done.discovered > 5
-    assert first.calls and all(n > 0 for _, n in first.calls), first.calls
+        (done,) = asyncio.run(run_sources([source], res))
+        first_parsed = sum(parsed)
+        parsed.clear()
+        (redo,) = asyncio.run(run_sources([source], res))
+    assert done.state == "completed" and done.new == done.discovered > 5 and first_parsed == done.discovered
     assert redo.state == "completed", redo.error
     assert redo.not_due == redo.discovered == done.discovered and redo.unchanged == 0
-    assert again.calls == [], again.calls
-    assert redo.rows_written == 0
+    assert sum(parsed) == 0 and redo.parsed == 0 and redo.rows_written == 0
 
-    # every report asked about again (304s): still nothing to parse or upsert
-    forced = Recording()
+    # every report asked about again (304s): still nothing to parse or write
     with CrawlResources(settings, politeness=False, batch_size=5, workers=1, revalidate=True) as res:
-        checked = asyncio.run(run_source(source, res, run_id="forced", stages=forced))
+        (checked,) = asyncio.run(run_sources([source], res))
     assert checked.unchanged == checked.discovered == done.discovered and checked.not_due == 0
-    assert forced.calls == [] and checked.rows_written == 0
+    assert sum(parsed) == 0 and checked.rows_written == 0
 
 
 def test_reparse_uses_the_archive_only(crawl_env: dict[str, Any]) -> None:
@@ -207,17 +218,26 @@ def test_reparse_uses_the_archive_only(crawl_env: dict[str, Any]) -> None:
     assert res["parsed"] >= len(want) and res["rows_written"] == 0, res
 
 
-def test_a_polite_crawl_outside_a_deployment_uses_the_local_limiter(crawl_env: dict[str, Any]) -> None:
-    """Politeness on (the default, and what `govreports crawl` and the demo use): a run that
-    is not from a deployment keeps the in-process per-host limiter and completes."""
+def test_a_polite_crawl_keeps_each_hosts_budget_in_the_database(crawl_env: dict[str, Any]) -> None:
+    """Politeness on (the default, and what `govreports crawl` and the demo use): the crawl
+    holds its host's lease in the database while it sends, gives it back at the end, and
+    keeps the host's robots.txt for the next crawl."""
     from flows.crawl import crawl_source
 
-    sim = crawl_env["sim"]
-    result = asyncio.run(crawl_source("site2", batch_size=5))
+    sim, db = crawl_env["sim"], crawl_env["db"]
+    state = asyncio.run(crawl_source("site2", batch_size=5, return_state=True))  # type: ignore[call-overload]
+    assert state.is_completed(), state.message
     want = expected(sim.ground_truth(crawl_env["port"]), "site2")
-    stored = {u for (u,) in rows(crawl_env["db"], "SELECT url FROM reports WHERE source_key = 'site2'")}
-    assert result["state"] != "failed", result
+    stored = {u for (u,) in rows(db, "SELECT url FROM reports WHERE source_key = 'site2'")}
     assert stored == set(want)
+    host = urlsplit(next(iter(want))).hostname
+    leases = rows(db, "SELECT host, until FROM host_leases")
+    assert [(h, u) for h, u in leases if h == host] == [(host, 0.0)], leases  # held, then given back
+    robots = rows(db, "SELECT origin, expires_at FROM robots_txt")
+    assert any(host in o and e > time.time() + 3600 for o, e in robots), robots
+    asked = sum(1 for e in list(sim.log) if e["path"] == "/robots.txt" and e["host"] == host)
+    asyncio.run(crawl_source("site2", batch_size=5, return_state=True))  # type: ignore[call-overload]
+    assert sum(1 for e in list(sim.log) if e["path"] == "/robots.txt" and e["host"] == host) == asked
 
 
 def test_govreports_crawl_leaves_recent_reports_alone_until_revalidate(

@@ -5,8 +5,10 @@ process), the simulator and a SQLite data database.
 * A ``crawl_source`` run that FAILED after fetching is retried with ``prefect flow-run
   retry`` and finishes the work: the stored reports are the simulator's, no row is
   duplicated, and what the failed run downloaded is not downloaded again.
+* A ``govreports crawl`` run of several sources, one of which failed, is retried the way
+  the UI's Retry button does it: only the failed source is crawled again, by ``serve``.
 * Two runs for two sources on the SAME host, in two processes, share one request budget
-  for that host (``flows.politeness``: a Prefect global rate limit per host).
+  for that host (``scrapers.politeness.LeasedLimiter``: a lease per host in the database).
 * The server is the one ``govreports`` starts (``python -m flows.prefect_server``): a burst
   of concurrent writes queues on SQLite's lock instead of answering 503.
 
@@ -171,8 +173,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with sim.running_in_thread(port=0) as sim_port:
         catalog = tmp / "sources.yaml"
         catalog.write_text(yaml.safe_dump(_catalog(sim, sim_port), allow_unicode=True), encoding="utf-8")
-        no_schedules = tmp / "deployments.yaml"  # only the per-source deployments: nothing fires on its own
-        no_schedules.write_text("deployments: []\n", encoding="utf-8")
+        # an empty deployments file: serve still serves every retry needs (on-demand, per source)
+        no_schedules = tmp / "deployments.yaml"
+        no_schedules.write_text("", encoding="utf-8")
         db_file = tmp / "govreports.db"
         Store(f"sqlite:///{db_file}").close()  # schema in place (the retry test adds a trigger to it)
         env = base | {
@@ -190,7 +193,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             serving = start([govreports, "serve", "--sources", str(catalog), "--deployments", str(no_schedules)], serve_log,
                   env | {"PREFECT_RUNNER_POLL_FREQUENCY": "1"})
             s = Served(sim, sim_port, api, db_file, env, serve_log, serving.pid)
-            _wait_deployments(s, 3)
+            _wait_deployments(s, 6)  # 3 on-demand (crawl-all, rerun-failed, reparse) + 3 per source
             yield s
         finally:
             _stop(procs)
@@ -274,7 +277,9 @@ def test_a_failed_run_retried_with_the_cli_finishes_without_refetching(served: S
     assert s.rows("SELECT COUNT(*) FROM report_versions")[0][0] == 0
     stats_dupes = s.rows("SELECT report_id, key FROM report_stats GROUP BY report_id, key HAVING COUNT(*) > 1")
     assert stats_dupes == []
-    assert s.rows("SELECT state FROM crawl_runs WHERE run_id = ?", run_id) == [("COMPLETED",)]
+    # history: the failed attempt's row is kept beside the retry's
+    assert s.rows("SELECT attempt, state FROM crawl_runs WHERE flow_run_id = ? ORDER BY attempt", run_id) == [
+        (1, "FAILED"), (2, "COMPLETED")]
 
     # nothing the failed run downloaded is downloaded again (report pages and attachments;
     # list pages are walked again by every run, to discover)
@@ -327,12 +332,8 @@ def test_two_processes_share_one_request_budget_per_host(served: Served) -> None
     shorter = min(_ts(r["end_time"]) - _ts(r["start_time"]) for r in runs)
     assert end - start > 0.5 * shorter, f"the two runs overlapped {end - start:.1f} s of {shorter:.1f} s"
     assert len(run_processes) >= 2, run_processes
-    from flows.politeness import limit_name
-
-    resp = httpx.post(f"{s.api}/v2/concurrency_limits/filter", json={"limit": 50, "offset": 0}, timeout=10,
-                      trust_env=False)
-    limits = {lim["name"]: lim for lim in resp.json()}
-    assert limits[limit_name(host)]["slot_decay_per_second"] == RATE, limits.keys()
+    # the budget lived in the shared database: the host's lease, given back at the end
+    assert s.rows("SELECT until FROM host_leases WHERE host = ?", host) == [(0.0,)]
 
     # every page of the host was requested by both sources: the work really was doubled
     want = {t.page_url for t in sim.ground_truth(port) if t.site == "site1" and t.is_report and t.fault is None}
@@ -367,26 +368,62 @@ def _children(pid: int) -> set[int]:
     return out
 
 
-def test_two_limiters_creating_one_hosts_limit_at_once_both_proceed(served: Served) -> None:
-    """Two processes that meet a host for the first time both find its limit missing and both
-    create it; the second create is refused (409) and must not fail that process's request."""
-    import asyncio
+def test_retry_from_the_ui_redoes_only_the_failed_sources_of_a_cli_crawl(served: Served) -> None:
+    """``govreports crawl`` of three sources, one of which the database refuses. The run is
+    a run of the ``crawl-all/on-demand`` deployment, so the UI offers Retry; the button sets
+    the run AwaitingRetry (what this test sends to the API), and ``govreports serve`` runs it
+    again: only the failed source is crawled, no row is duplicated, the run ends Completed."""
+    s = served
+    sim, port = s.sim, s.sim_port
+    env = s.env | {"COLUMNS": "200"}
+    s.rows("CREATE TRIGGER refuse_site0 BEFORE INSERT ON reports WHEN NEW.source_key = 'site0' "
+           "BEGIN SELECT RAISE(ABORT, 'database full (test fault)'); END")
+    try:
+        done = subprocess.run(
+            [shutil.which("govreports", path=str(Path(sys.executable).parent)) or "govreports", "crawl",
+             "--no-politeness", "--db", s.db],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+        )
+    finally:
+        s.rows("DROP TRIGGER refuse_site0")
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "database full" in done.stdout, done.stdout[-3000:]
+    (run,) = [r for r in httpx.post(f"{s.api}/flow_runs/filter", json={
+        "flows": {"name": {"any_": ["crawl-all"]}}, "sort": "START_TIME_DESC", "limit": 1}, timeout=10,
+        trust_env=False).json()]
+    assert run["state_type"] == "FAILED" and run["deployment_id"], run["state"]
+    dep = httpx.get(f"{s.api}/deployments/{run['deployment_id']}", timeout=10, trust_env=False).json()
+    assert dep["name"] == "on-demand"
+    first = dict(s.rows("SELECT source_key, state FROM crawl_runs WHERE flow_run_id = ?", run["id"]))
+    assert first == {"site0": "FAILED", "site1a": "COMPLETED", "site1b": "COMPLETED"}, first
+    reports_before = dict(s.rows("SELECT source_key, COUNT(*) FROM reports GROUP BY source_key"))
 
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    # the UI's Retry button (prefect-ui-library: retryFlowRun)
+    t1 = time.time()
+    resp = httpx.post(f"{s.api}/flow_runs/{run['id']}/set_state", json={
+        "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"}, "force": False},
+        timeout=10, trust_env=False)
+    assert resp.status_code in (200, 201) and resp.json()["status"] == "ACCEPT", resp.text
+    again = s.wait_final(run["id"], timeout=120)
+    assert again["state_type"] == "COMPLETED", again["state"]
+    assert again["run_count"] == 2
 
-    from flows.politeness import PrefectHostLimiter
-    from scrapers.politeness import HostPolicy
-
-    async def both() -> None:
-        limiters = [PrefectHostLimiter(), PrefectHostLimiter()]  # separate caches, as in two processes
-        policy = HostPolicy(min_interval=0.05, concurrency=1)
-        await asyncio.gather(*(lim.acquire("race.example", policy) for lim in limiters))
-        await asyncio.gather(*(lim.release("race.example") for lim in limiters))
-
-    with temporary_settings(updates={PREFECT_API_URL: served.api}):
-        for _ in range(3):
-            httpx.delete(f"{served.api}/v2/concurrency_limits/govreports-host-race-example", trust_env=False)
-            asyncio.run(both())
+    # only site0's host was asked anything; site1's host (site1a, site1b) was left alone
+    site0_host = sim.base_url(0, port).split("//", 1)[1].split(":", 1)[0]
+    site1_host = sim.base_url(1, port).split("//", 1)[1].split(":", 1)[0]
+    assert _requests(sim, t1, host=site1_host) == []
+    assert _requests(sim, t1, host=site0_host)
+    want = {t.page_url for t in sim.ground_truth(port) if t.site == "site0" and t.is_report and t.fault is None}
+    stored = s.rows("SELECT url FROM reports WHERE source_key = 'site0'")
+    assert {u for (u,) in stored} == want and len(stored) == len(want)
+    after = dict(s.rows("SELECT source_key, COUNT(*) FROM reports GROUP BY source_key"))
+    assert {k: v for k, v in after.items() if k != "site0"} == {k: v for k, v in reports_before.items() if k != "site0"}
+    assert s.rows("SELECT report_id, key FROM report_stats GROUP BY report_id, key HAVING COUNT(*) > 1") == []
+    # history kept: attempt 1's rows and attempt 2's row for site0
+    hist = s.rows("SELECT source_key, attempt, state FROM crawl_runs WHERE flow_run_id = ? ORDER BY source_key, attempt",
+                  run["id"])
+    assert hist == [("site0", 1, "FAILED"), ("site0", 2, "COMPLETED"), ("site1a", 1, "COMPLETED"),
+                    ("site1b", 1, "COMPLETED")], hist
 
 
 def test_concurrent_writes_queue_on_the_lock_instead_of_answering_503(served: Served) -> None:
