@@ -37,12 +37,21 @@ if TYPE_CHECKING:
     from govreports.settings import Settings
     from scrapers.catalog import Source
 
-__all__ = ["ON_DEMAND", "crawl_all", "crawl_source", "crawl_summary_tables", "progress_hook", "run_deployed"]
+__all__ = ["ON_DEMAND", "SourcesFailed", "crawl_all", "crawl_source", "crawl_summary_tables", "progress_hook", "run_deployed"]
 
 #: a progress callback installed by the CLI around a flow call
 progress_hook: contextvars.ContextVar[ProgressFn | None] = contextvars.ContextVar("govreports_progress", default=None)
 #: the deployment every flow started from the CLI belongs to (so the UI offers Retry)
 ON_DEMAND = "on-demand"
+
+
+class SourcesFailed(Exception):
+    """A crawl some of whose sources failed or partly failed: the result of its Failed state
+    (Prefect raises a failed run's result), carrying the same ``data`` a completed run returns."""
+
+    def __init__(self, message: str, data: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.data = data
 
 
 def _settings(sources_file: str | None, db: str | None) -> Settings:
@@ -134,7 +143,7 @@ async def crawl_sources(
     data = {"sources": [s.to_dict() for s in results], "kept": [s.source_key for s in kept],
             "seconds": summary.seconds}
     if summary.failed_sources:
-        return Failed(message=msg, data=data)
+        return Failed(message=msg, data=SourcesFailed(msg, data))
     return Completed(message=msg, data=data)
 
 

@@ -727,5 +727,11 @@ async def run_sources(
                                  changed=r.changed, unchanged=r.unchanged, not_due=r.not_due,
                                  failed=r.failed + r.parse_failed, blocked=r.blocked),
             ))
-        await asyncio.to_thread(store.finish_runs, closing)
+        try:
+            await asyncio.to_thread(store.finish_runs, closing)
+        except Exception as exc:  # the database went away at the very end: say so, per source
+            note = f"recording the run failed: {_reason(exc)}"
+            for r in results.values():
+                r.state = "failed"
+                r.error = f"{r.error}; {note}" if r.error else note
     return [results[k] for k in keys]

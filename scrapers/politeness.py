@@ -19,6 +19,7 @@ is slow.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import time
@@ -261,9 +262,11 @@ class LeasedLimiter:
 
     async def close(self) -> None:
         """Give every held host back now, so another process need not wait out the lease."""
-        held = [h for h, until in self._until.items() if until > time.time()]
+        held = list(self._until)  # also those whose lease ran out here: the row may still name us
         self._until.clear()
         if held:
             mono, wall = time.monotonic(), time.time()
             not_before = {h: wall + max(0.0, self.local.next_start(h) - mono) for h in held}
-            await asyncio.to_thread(self.leases.release, self.holder, not_before)
+            # the database gone at the very end: the leases simply run out (ttl)
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.leases.release, self.holder, not_before)

@@ -57,7 +57,7 @@ def crawl(catalog: Path, db: str, archive: Path, *, batch_size: int = 8, keys: l
     settings = get_settings(db=db, archive=str(archive), sources=str(catalog), max_bytes=max_bytes)
     sources = load_catalog(catalog).select(keys, None)
     with CrawlResources(settings, politeness=False, batch_size=batch_size, workers=1) as res:
-        return asyncio.run(run_sources(sources, res, concurrency=4))
+        return asyncio.run(run_sources(sources, res))
 
 
 def driver_cmd(catalog: Path, db: str, archive: Path, *, batch_size: int = 4) -> list[str]:

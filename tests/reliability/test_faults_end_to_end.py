@@ -89,7 +89,11 @@ def test_traps_are_refused_and_recorded_with_their_reason(crawled: dict[str, Any
 def test_a_failed_source_stops_no_other(crawled: dict[str, Any]) -> None:
     db, results = crawled["db"], crawled["results"]
     assert results["site2"].state == "failed" and "blocked" in (results["site2"].error or "")
-    assert [k for k, r in sorted(results.items()) if r.state == "completed"] == ["site0", "site1", "site3"]
+    assert [k for k, r in sorted(results.items()) if r.state == "completed"] == ["site0", "site3"]
+    # site1's traps failed as pages: the source partly failed, and says which and why
+    assert results["site1"].state == "partial"
+    traps = {t.page_url for t in crawled["truth"] if t.site == "site1" and t.fault in TRAP_KIND}
+    assert traps and {f.url for f in results["site1"].failures} >= traps, results["site1"].failures
     want3 = expected_reports(crawled["truth"], "site3")
     assert {u for (u,) in rows(db, "SELECT url FROM reports WHERE source_key = 'site3'")} == set(want3)
     assert not rows(db, "SELECT 1 FROM reports WHERE source_key = 'site2'")
@@ -97,7 +101,7 @@ def test_a_failed_source_stops_no_other(crawled: dict[str, Any]) -> None:
 
 def test_crawl_runs_name_each_source_and_its_state(crawled: dict[str, Any]) -> None:
     runs = dict(rows(crawled["db"], "SELECT source_key, state FROM crawl_runs"))
-    assert runs == {"site0": "COMPLETED", "site1": "COMPLETED", "site2": "FAILED", "site3": "COMPLETED"}
+    assert runs == {"site0": "COMPLETED", "site1": "PARTIAL", "site2": "FAILED", "site3": "COMPLETED"}
 
 
 def test_a_failed_source_has_its_reason_in_the_fetch_log(crawled: dict[str, Any]) -> None:
