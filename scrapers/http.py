@@ -32,7 +32,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
@@ -43,7 +43,7 @@ from scrapers.catalog import Source
 from scrapers.challenge import challenge_why
 from scrapers.decompress import DecodeFailure, make_decoder
 from scrapers.errors import FetchError, FetchErrorKind
-from scrapers.guard import Resolver, UrlPolicy
+from scrapers.guard import Resolver, UrlPolicy, resolve_link
 from scrapers.model import FetchLogEntry, Validators
 from scrapers.politeness import HostLimiter, HostPolicy, TokenBucketLimiter, host_slot
 from scrapers.robots import RobotsCache
@@ -156,6 +156,15 @@ class _CrawlClient(httpx.AsyncClient):
     @cookies.setter
     def cookies(self, cookies: Any) -> None:
         self._jar = _Jar(cookies)
+
+    def _build_redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
+        """Nothing: redirects are followed by hand (``guard.resolve_link`` then ``parse_url``).
+
+        httpx builds ``response.next_request`` even with ``follow_redirects=False``, parsing
+        ``Location`` itself, and a ``Location: data:…`` or ``http:\\\\host`` raised
+        ``httpx.InvalidURL`` out of ``send`` before the crawler saw the response.
+        """
+        return request
 
 
 def make_http_client(
@@ -339,25 +348,32 @@ class SourceClient:
                 headers["If-Modified-Since"] = validators.last_modified
         current = url
         hops: list[str] = []
+        asked: set[str] = set()
         retries = 0
+        status: int | None = None
         for _hop in range(self.max_redirects + 1):
-            await self.urls.check(current)
-            if check_robots and self.obey_robots and not await self.robots.allowed(current):
-                raise FetchError("robots", self.robots.refusal(current), url=current, retries=retries)
+            checked = await self.urls.check(current)
+            if checked.url in asked:
+                raise FetchError("redirects", f"redirect loop back to {current}", url=hops[-1],
+                                 status=status, retries=retries)
+            asked.add(checked.url)
+            if check_robots and self.obey_robots and not await self.robots.allowed(checked.url):
+                raise FetchError("robots", self.robots.refusal(checked.url), url=current, retries=retries)
             try:
-                status, resp_headers, body, attempt_retries = await self._attempts(current, headers, cap)
+                status, resp_headers, body, attempt_retries = await self._attempts(checked.url, headers, cap)
             except FetchError as exc:
                 exc.retries += retries
+                if exc.url == checked.url:
+                    exc.url = current  # the URL as the page or the redirect gave it
                 raise
             retries += attempt_retries
             if status in _REDIRECTS and resp_headers.get("location"):
-                target = urljoin(current, resp_headers["location"].strip())
-                target = target.split("#", 1)[0]
-                if target in (current, url) or target in hops:
-                    raise FetchError("redirects", f"redirect loop back to {target}", url=current,
-                                     status=status, retries=retries)
                 hops.append(current)
-                current = target
+                try:
+                    current = resolve_link(checked.url, resp_headers["location"])
+                except FetchError as exc:
+                    exc.status, exc.retries = status, retries
+                    raise
                 continue
             result = HttpResult(
                 url=url,
@@ -447,7 +463,10 @@ class SourceClient:
                 raise _Transient(f"no complete answer within {self.total_timeout:.0f} s") from None
 
     async def _send(self, url: str, headers: Mapping[str, str], cap: int) -> tuple[int, httpx.Headers, bytes]:
-        request = self.http.build_request("GET", url, headers=headers)
+        try:
+            request = self.http.build_request("GET", url, headers=headers)
+        except httpx.InvalidURL as exc:  # parse_url passed it, so this is a gap in parse_url
+            raise FetchError("refused", f"malformed URL ({exc})", url=url) from None
         try:
             response = await self.http.send(request, stream=True)
         except ConnectRefused as exc:
