@@ -84,8 +84,8 @@ def normalise_host(host: str) -> str:
     package (IDNA 2008 + UTS #46, STD3 rules: letters, digits, hyphens), which is what turns
     ``政府.中国`` into ``xn--mxtq1m.xn--fiqs8s`` and refuses spaces, ``%`` and ``_``.
     """
-    if host.startswith("[") and host.endswith("]"):
-        inner = host[1:-1]
+    if ":" in host:  # an IPv6 literal, in brackets as in a URL or bare as in ``allowed_hosts``
+        inner = host[1:-1] if host.startswith("[") and host.endswith("]") else host
         if "%" in inner:
             raise ValueError(f"IPv6 literal {host!r} carries a zone")
         try:

@@ -83,6 +83,9 @@ _MAPPED, _COMPAT, _NAT64, _NAT64_LOCAL, _TEREDO, _6TO4 = (
     IPv6("::ffff:0:0/96"), IPv6("::/96"), IPv6("64:ff9b::/96"), IPv6("64:ff9b:1::/48"),
     IPv6("2001::/32"), IPv6("2002::/16"),
 )
+#: the tables, most specific range first, so a reason names the narrowest range
+_V4_BY_SPECIFICITY: Final = sorted(IPV4_SPECIAL, key=lambda item: -item[0].prefixlen)
+_V6_BY_SPECIFICITY: Final = sorted(IPV6_SPECIAL, key=lambda item: -item[0].prefixlen)
 #: carriers judged only by the IPv4 they embed (the registry marks them reachable or N/A)
 _TRANSPARENT: Final = (_MAPPED, _NAT64, _6TO4)
 
@@ -111,7 +114,7 @@ def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[tuple[ipaddress.IPv4Address
 
 
 def _v4_special(ip: ipaddress.IPv4Address) -> str | None:
-    for net, why in IPV4_SPECIAL:
+    for net, why in _V4_BY_SPECIFICITY:
         if ip in net:
             return f"{net} {why}"
     return None
@@ -133,7 +136,7 @@ def special_use(address: str | ipaddress.IPv4Address | ipaddress.IPv6Address) ->
             return f"address {ip} is {form} for {v4}, in {why}"
     if any(ip in net for net in _TRANSPARENT):
         return None
-    for net, why in IPV6_SPECIAL:
+    for net, why in _V6_BY_SPECIFICITY:
         if ip in net:
             return f"address {ip} is in {net} {why}"
     if ip not in _GLOBAL_UNICAST:
