@@ -47,7 +47,7 @@ from scrapers.guard import Resolver, UrlPolicy, resolve_link
 from scrapers.model import FetchLogEntry, Validators
 from scrapers.politeness import HostLimiter, HostPolicy, TokenBucketLimiter, host_slot
 from scrapers.robots import RobotsCache
-from scrapers.transport import AiohttpTransport, CertificateRefused, ConnectRefused
+from scrapers.transport import WIRE_CAP, AiohttpTransport, CertificateRefused, ConnectRefused, WireCapExceeded
 
 __all__ = [
     "HttpResult",
@@ -55,6 +55,7 @@ __all__ = [
     "SourceClient",
     "make_http_client",
     "open_client",
+    "wire_cap",
 ]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -199,6 +200,17 @@ def make_http_client(
         ),
         headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate, br"},
     )
+
+
+def wire_cap(body_cap: int) -> int:
+    """Bytes one response may take from the socket for a body cap of ``body_cap``.
+
+    Status line, headers and chunk framing come on top of the body; a normal response
+    spends a few hundred bytes on them, so 1/16 of the cap plus 16 KiB (a large header
+    block) is room enough, and a response is stopped within 8 % of a 1 MiB cap (0.1 % of
+    the 50 MiB default) however its bytes are spent.
+    """
+    return body_cap + body_cap // 16 + 16 * 1024
 
 
 def _retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -464,11 +476,13 @@ class SourceClient:
 
     async def _send(self, url: str, headers: Mapping[str, str], cap: int) -> tuple[int, httpx.Headers, bytes]:
         try:
-            request = self.http.build_request("GET", url, headers=headers)
+            request = self.http.build_request("GET", url, headers=headers, extensions={WIRE_CAP: wire_cap(cap)})
         except httpx.InvalidURL as exc:  # parse_url passed it, so this is a gap in parse_url
             raise FetchError("refused", f"malformed URL ({exc})", url=url) from None
         try:
             response = await self.http.send(request, stream=True)
+        except WireCapExceeded as exc:
+            raise FetchError("too_large", str(exc), url=url) from None
         except ConnectRefused as exc:
             raise FetchError("refused", str(exc).removeprefix("refused: "), url=url) from None
         except CertificateRefused as exc:
@@ -534,6 +548,8 @@ class SourceClient:
             if exc.truncated:
                 raise _Transient(f"truncated body: {exc}") from None
             raise FetchError("decode", f"{encoding}: {exc}", url=url, status=response.status_code) from None
+        except WireCapExceeded as exc:
+            raise FetchError("too_large", str(exc), url=url, status=response.status_code) from None
         except httpx.TimeoutException as exc:
             raise _Transient(f"timeout while reading body: {type(exc).__name__}") from None
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
