@@ -54,6 +54,9 @@ class Source(BaseModel):
     #: list pages to walk at most (guards against endless paging)
     max_pages: int = Field(200, ge=1)
     tags: list[str] = Field(default_factory=list)
+    #: seconds one request (one attempt) to this source may take; None = the setting
+    #: ``request_timeout``. For a portal known to serve big files slowly.
+    request_timeout: float | None = Field(None, gt=0, le=3600)
     #: adapter-specific options (e.g. hanweb columnid/unitid/webid, jsonapi url template)
     options: dict[str, str | int | float | bool] = Field(default_factory=dict)
 

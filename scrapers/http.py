@@ -109,6 +109,45 @@ class HttpResult:
         return None
 
 
+class _PageClock:
+    """The time one page has used: wall time since it started, less its waits for a host slot.
+
+    ``page_timeout`` bounds a page across its redirects, retries and back-off; the wait for
+    its host's turn is politeness queueing, not the server's doing, so it is not counted.
+    """
+
+    __slots__ = ("limit", "queued", "started")
+
+    def __init__(self, limit: float):
+        self.limit = limit
+        self.started = time.monotonic()
+        self.queued = 0.0
+
+    def left(self) -> float:
+        return self.limit - (time.monotonic() - self.started - self.queued)
+
+
+class _RateWatch:
+    """The minimum transfer rate: from the first bytes, every ``window`` seconds
+    ``rate * window`` more bytes must come; each time they have, the deadline moves on a
+    window. A trickle (one byte every few seconds, each within ``read_timeout``) is cut
+    ``window`` seconds after it fell behind instead of holding its slot to the request's end."""
+
+    __slots__ = ("deadline", "loop", "mark", "quota", "rate", "window")
+
+    def __init__(self, rate: int, window: float):
+        self.rate, self.window = rate, window
+        self.loop = asyncio.get_running_loop()
+        self.quota = rate * window
+        self.mark = 0
+        self.deadline = asyncio.timeout_at(self.loop.time() + window if rate else None)
+
+    def got(self, total: int) -> None:
+        if self.rate and total - self.mark >= self.quota:
+            self.mark = total
+            self.deadline.reschedule(self.loop.time() + self.window)
+
+
 class _Transient(Exception):
     """An attempt worth repeating: network trouble, 429, 5xx, a truncated body."""
 
@@ -244,7 +283,6 @@ class SourceClient:
         resolver: Resolver | None = None,
         retry: RetryConfig | None = None,
         politeness: bool = True,
-        total_timeout: float | None = None,
     ):
         self.source = source
         self.http = http
@@ -269,7 +307,10 @@ class SourceClient:
         self.obey_robots = (p.obey_robots if p.obey_robots is not None else s.obey_robots) and politeness
         self.max_bytes = s.max_bytes
         self.max_redirects = s.max_redirects
-        self.total_timeout = total_timeout or max(120.0, s.read_timeout * 4)
+        self.request_timeout = source.request_timeout or s.request_timeout
+        self.page_timeout = s.page_timeout
+        self.min_rate = s.min_transfer_rate
+        self.min_rate_window = s.min_rate_window
         self.robots = RobotsCache(self)
         self._policies: dict[str, HostPolicy] = {}
 
@@ -358,6 +399,7 @@ class SourceClient:
                 headers["If-None-Match"] = validators.etag
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
+        clock = _PageClock(self.page_timeout)
         current = url
         hops: list[str] = []
         asked: set[str] = set()
@@ -372,7 +414,7 @@ class SourceClient:
             if check_robots and self.obey_robots and not await self.robots.allowed(checked.url):
                 raise FetchError("robots", self.robots.refusal(checked.url), url=current, retries=retries)
             try:
-                status, resp_headers, body, attempt_retries = await self._attempts(checked.url, headers, cap)
+                status, resp_headers, body, attempt_retries = await self._attempts(checked.url, headers, cap, clock)
             except FetchError as exc:
                 exc.retries += retries
                 if exc.url == checked.url:
@@ -421,23 +463,26 @@ class SourceClient:
         base = min(cfg.backoff_max, cfg.backoff_initial * (2 ** max(0, failed_attempt - 1)))
         return base + _JITTER.uniform(0, cfg.jitter * base)
 
-    async def _attempts(self, url: str, headers: Mapping[str, str], cap: int) -> tuple[int, httpx.Headers, bytes, int]:
+    async def _attempts(self, url: str, headers: Mapping[str, str], cap: int,
+                        clock: _PageClock) -> tuple[int, httpx.Headers, bytes, int]:
         """The attempts of one hop: the first one directly, the retries under tenacity.
 
         Almost every request succeeds at once, and building tenacity's retry state for each
-        of them was ~15 % of the event loop's time per request in a recrawl.
+        of them was ~15 % of the event loop's time per request in a recrawl. A back-off never
+        sleeps past the page's deadline (``clock``): the attempt after it gives up instead.
         """
         try:
-            status, h, body = await self._attempt(url, headers, cap)
+            status, h, body = await self._attempt(url, headers, cap, clock)
             return status, h, body, 0
         except _Transient as exc:
             if self.retry.max_attempts <= 1:
                 raise self._gave_up(url, exc, 1) from None
-            await asyncio.sleep(self._delay(1, exc))
+            await asyncio.sleep(min(self._delay(1, exc), max(0.0, clock.left())))
         attempts = 1
 
         def wait(state: RetryCallState) -> float:
-            return self._delay(attempts, state.outcome.exception() if state.outcome else None)
+            delay = self._delay(attempts, state.outcome.exception() if state.outcome else None)
+            return min(delay, max(0.0, clock.left()))
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.retry.max_attempts - 1),
@@ -449,7 +494,7 @@ class SourceClient:
             async for attempt in retrying:
                 with attempt:
                     attempts += 1
-                    status, h, body = await self._attempt(url, headers, cap)
+                    status, h, body = await self._attempt(url, headers, cap, clock)
                     return status, h, body, attempts - 1
         except _Transient as exc:
             raise self._gave_up(url, exc, attempts) from None
@@ -465,14 +510,30 @@ class SourceClient:
             kind, f"{exc.reason} (after {attempts} attempts)", url=url, status=exc.status, retries=attempts - 1
         )
 
-    async def _attempt(self, url: str, headers: Mapping[str, str], cap: int) -> tuple[int, httpx.Headers, bytes]:
+    async def _attempt(self, url: str, headers: Mapping[str, str], cap: int,
+                       clock: _PageClock) -> tuple[int, httpx.Headers, bytes]:
+        """One request, within ``request_timeout`` and what is left of the page's ``page_timeout``."""
         host = urlsplit(url).hostname or ""
+        if clock.left() <= 0:
+            raise self._out_of_time(url)
+        asked_at = time.monotonic()
         async with host_slot(self.limiter, host, self.host_policy(host)):
+            clock.queued += time.monotonic() - asked_at
+            left = clock.left()
+            if left <= 0:
+                raise self._out_of_time(url)
+            budget = min(self.request_timeout, left)
             try:
-                async with asyncio.timeout(self.total_timeout):
+                async with asyncio.timeout(budget):
                     return await self._send(url, headers, cap)
             except TimeoutError:
-                raise _Transient(f"no complete answer within {self.total_timeout:.0f} s") from None
+                if budget < self.request_timeout:
+                    raise self._out_of_time(url) from None
+                raise _Transient(f"no complete answer within {self.request_timeout:g} s (request_timeout)") from None
+
+    def _out_of_time(self, url: str) -> FetchError:
+        return FetchError("network", f"no answer within the page's {self.page_timeout:g} s across its attempts "
+                          "(page_timeout)", url=url)
 
     async def _send(self, url: str, headers: Mapping[str, str], cap: int) -> tuple[int, httpx.Headers, bytes]:
         try:
@@ -529,21 +590,30 @@ class SourceClient:
             raise FetchError("decode", str(exc), url=url, status=response.status_code) from None
         out = bytearray()
         raw = 0
+        watch = _RateWatch(self.min_rate, self.min_rate_window)
         try:
-            async for chunk in response.aiter_raw():
-                raw += len(chunk)
-                if raw > cap:
-                    raise FetchError("too_large", f"body over the {cap}-byte cap (raw)", url=url,
-                                     status=response.status_code)
-                for piece in decoder.feed(chunk):
+            async with watch.deadline:
+                async for chunk in response.aiter_raw():
+                    raw += len(chunk)
+                    watch.got(raw)
+                    if raw > cap:
+                        raise FetchError("too_large", f"body over the {cap}-byte cap (raw)", url=url,
+                                         status=response.status_code)
+                    for piece in decoder.feed(chunk):
+                        out += piece
+                        if len(out) > cap:
+                            raise self._bomb(url, response, cap, len(out), raw)
+                for piece in decoder.flush():
                     out += piece
                     if len(out) > cap:
                         raise self._bomb(url, response, cap, len(out), raw)
-            for piece in decoder.flush():
-                out += piece
-                if len(out) > cap:
-                    raise self._bomb(url, response, cap, len(out), raw)
-            decoder.finish()
+                decoder.finish()
+        except TimeoutError:
+            if not watch.deadline.expired():
+                raise
+            raise FetchError("network", f"slower than {watch.rate} bytes/s over {watch.window:g} s after the first bytes "
+                             f"({raw} bytes received; min_transfer_rate)", url=url,
+                             status=response.status_code) from None
         except DecodeFailure as exc:
             if exc.truncated:
                 raise _Transient(f"truncated body: {exc}") from None
