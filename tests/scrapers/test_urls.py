@@ -213,3 +213,28 @@ async def test_end_to_end_bad_links_and_redirects_fail_alone_on_a_real_server(se
     assert [e.error is None for e in c.log] == [True, *[False] * 7, True]
     assert srv.asked == ["/good1.html", "/to-js", "/to-canary", "/to-backslash", "/to-tab", "/to-space",
                          "/good2.html"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("href", ["http://www.example.gov.cn :8080/P020210301.pdf", "http://evil.example.com/P020210301.pdf"])
+async def test_a_stub_s_refused_attachment_is_in_the_fetch_log_and_the_page_is_kept(settings, href: str) -> None:  # type: ignore[no-untyped-def]
+    from scrapers import Candidate, fetch_report
+
+    stub = ('<html><head><meta charset="utf-8"><title>某区2020年度政府信息公开工作年度报告</title></head><body>'
+            f'<div class="TRS_Editor"><p>附件：<a href="{href}">某区2020年度政府信息公开工作年度报告.pdf</a></p>'
+            '</div></body></html>').encode()
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, content=stub, headers={"content-type": "text/html; charset=utf-8"})
+
+    cand = Candidate(url=BASE + "t1.html", title="某区2020年度政府信息公开工作年度报告", year=2020,
+                     published_at=None, list_url=BASE, source_key="t")
+    async with open_client(make_source(BASE), settings, transport=httpx.MockTransport(handler),
+                           resolver=public_resolver, retry=FAST_RETRY) as c:
+        rep = await fetch_report(c, cand)
+    assert rep.page.outcome == "new" and rep.attachment is not None and rep.attachment.outcome == "failed"
+    assert rep.attachment.error is not None and rep.attachment.error.startswith("refused: ")
+    assert [(e.role, (e.error or "").split(":")[0]) for e in c.log] == [("page", ""), ("attachment", "refused")]
+    assert seen == [BASE + "t1.html"]
