@@ -5,13 +5,17 @@ only guarantees if nothing can go around them. ``open_client(source, ...)`` buil
 client for one source; adapters and ``fetch_report`` only ever call its methods.
 
 Per request (``SourceClient.fetch``):
-1. URL checks (``scrapers.guard``): scheme, host allow-list (before any DNS), public
-   addresses unless ``allow_private``; repeated at connect time by the transport
-   (``scrapers.transport``).
+1. URL checks (``scrapers.guard``): the URL parsed once (``parse_url``: a malformed one is
+   a ``refused`` FetchError, never an httpx exception), host allow-list (before any DNS),
+   no special-use addresses unless ``allow_private``; repeated at connect time by the
+   transport (``scrapers.transport``).
 2. robots.txt of the host (cached per client; Crawl-delay widens the host's spacing).
 3. Per-host slot from the ``HostLimiter`` (rate + concurrency), held for the request.
 4. GET, streamed; the body is decoded by ``scrapers.decompress`` in bounded steps and
-   refused past ``max_bytes`` (raw and decoded).
+   refused past ``max_bytes`` (raw and decoded); the transport counts the bytes read from
+   the socket (headers and chunk framing too) against ``wire_cap(max_bytes)``. Each attempt
+   has ``request_timeout``, each page ``page_timeout`` across its attempts, and a body must
+   keep up ``min_transfer_rate`` after its first bytes.
 5. Retries (tenacity, the only retry layer): connection errors, timeouts, truncated
    bodies, 429 and 5xx; Retry-After honoured up to ``retry_after_max``; otherwise
    exponential backoff with jitter; at most ``max_attempts`` attempts per hop.

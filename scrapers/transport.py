@@ -85,7 +85,8 @@ class _CountingHandler(ResponseHandler):
         self._wire_limit = _wire_cap.get()
         self._wire_seen = 0
         if self.transport is not None:
-            vars(self.transport).pop("max_size", None)  # a previous response's last-read bound
+            # a previous response's last-read bound (transports without the knob have no such value)
+            getattr(self.transport, "__dict__", {}).pop("max_size", None)
         super().set_response_params(**kwargs)
 
     def data_received(self, data: bytes) -> None:
