@@ -1,5 +1,6 @@
 # Every target sets up what it needs on a fresh machine: the environment comes
-# from uv.lock, system tools (antiword for legacy .doc) from Debian when we can.
+# from uv.lock, system tools (antiword for legacy .doc, chromium for the UI's
+# no-traffic test) from Debian when we can.
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
@@ -21,6 +22,9 @@ system-deps:
 	@command -v antiword >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get install -y -qq antiword >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq antiword >/dev/null)) ; } || \
 	  echo "note: antiword not installed; .doc attachments will be reported as unsupported"
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null)) ; } || \
+	  echo "note: chromium not installed; tests/flows/test_ui_offline.py needs it (apt-get install chromium)"
 
 lint: setup
 	$(UV) run ruff check .

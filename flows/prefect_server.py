@@ -14,14 +14,16 @@ this order and say which one they use:
    ``govreports server-stop`` ends it.
 
 The server we start (and ``make server``) runs Prefect's own CLI through ``run_server``,
-which changes one thing: SQLite write transactions begin ``IMMEDIATE`` (see
-``begin_sqlite_writes_immediately``).
+which changes two things: SQLite write transactions begin ``IMMEDIATE`` (see
+``begin_sqlite_writes_immediately``), and the UI it serves has its analytics taken out
+(see ``serve_ui_without_analytics``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -43,7 +45,9 @@ __all__ = [
     "begin_sqlite_writes_immediately",
     "resolve_api",
     "run_server",
+    "serve_ui_without_analytics",
     "stop_local_server",
+    "strip_ui_analytics",
 ]
 
 DEFAULT_PORT = 4200
@@ -165,13 +169,82 @@ def begin_sqlite_writes_immediately() -> bool:
     return True
 
 
+#: the V2 UI's analytics key getter, as Prefect 3.8's build minifies it: ``function um(){return`<key>`}``.
+#: With the key empty, the UI's own guard (``um() && …``) skips ``amplitude.init`` and every event.
+_ANALYTICS_KEY = re.compile(r"(function [\w$]+\(\)\{return)`[0-9a-f]{32}`(\})")
+
+
+def strip_ui_analytics(directory: Path) -> int:
+    """Empty the analytics key in a Prefect UI build under ``directory``; returns how many
+    files were changed (0 for a build already stripped, or one without analytics)."""
+    changed = 0
+    for js in sorted(directory.rglob("*.js")):
+        text = js.read_text(encoding="utf-8", errors="surrogateescape")
+        if "amplitude" not in text:
+            continue
+        new = _ANALYTICS_KEY.sub(r"\1``\2", text)
+        if new != text:
+            js.write_text(new, encoding="utf-8", errors="surrogateescape")
+            changed += 1
+    return changed
+
+
+def _ui_build_dirs() -> list[Path]:
+    """Where Prefect's server copies the UI it serves (its own defaults, or under
+    ``PREFECT_UI_STATIC_DIRECTORY``)."""
+    import prefect
+
+    dirs = [Path(prefect.__ui_static_subpath__), Path(prefect.__ui_v2_static_subpath__)]
+    root = os.environ.get("PREFECT_UI_STATIC_DIRECTORY")
+    if root:
+        dirs += [Path(root), Path(root) / "v1", Path(root) / "v2"]
+    return dirs
+
+
+def serve_ui_without_analytics() -> bool:
+    """Make the UI this process's Prefect server serves send nothing off the machine; False
+    when this Prefect's server has not the hook we use.
+
+    Prefect 3.8's V2 UI calls ``amplitude.init`` on every page load with a key built into
+    the bundle, whatever ``PREFECT_SERVER_ANALYTICS_ENABLED`` and ``DO_NOT_TRACK`` say (the
+    setting only gates one "Web App Loaded" event; ``init`` itself fetches the analytics
+    service's remote config, 18 requests in a minute). No setting turns it off, so the
+    server serves a build without it: Prefect copies its UI bundle into a build directory
+    once (``replace_placeholder_string_in_files`` fills in the base URL there), and we empty
+    the key in that copy, right after Prefect writes it and in copies already made. The
+    package's own files are untouched. ``tests/flows/test_ui_offline.py`` loads the UI in
+    Chromium and counts the requests that leave loopback.
+    """
+    try:
+        from prefect.server.api import server as api_server
+    except ImportError:  # pragma: no cover - the server extra is part of prefect
+        return False
+    fill_in = getattr(api_server, "replace_placeholder_string_in_files", None)
+    if fill_in is None:
+        return False
+
+    def fill_in_then_strip(directory: str, *args: Any, **kwargs: Any) -> None:
+        fill_in(directory, *args, **kwargs)
+        strip_ui_analytics(Path(directory))
+
+    api_server.replace_placeholder_string_in_files = fill_in_then_strip
+    for build in _ui_build_dirs():
+        if build.is_dir():
+            strip_ui_analytics(build)
+    return True
+
+
 def run_server(args: Sequence[str]) -> None:
     """``prefect server start ARGS`` in this process, tuned (``SERVER_TUNING``, explicit
-    environment settings win) and with SQLite writes begun ``IMMEDIATE``."""
+    environment settings win), with SQLite writes begun ``IMMEDIATE`` and the UI served
+    without its analytics."""
     for key, value in SERVER_TUNING.items():
         os.environ.setdefault(key, value)
     if not begin_sqlite_writes_immediately():
         print("govreports: this Prefect has no SQLite transaction hook; its server runs unchanged", file=sys.stderr)
+    if not serve_ui_without_analytics():
+        print("govreports: this Prefect's UI could not be served without its analytics; "
+              "set PREFECT_UI_ENABLED=false to serve no UI", file=sys.stderr)
     from prefect.cli import app
 
     sys.argv = ["prefect", "server", "start", *args]

@@ -36,6 +36,17 @@ class Settings(BaseSettings):
     read_timeout: float = 30.0
     max_redirects: int = 5
     max_attempts: int = Field(4, description="attempts per request, retries included")
+    request_timeout: float = Field(
+        120.0, gt=0, description="seconds one attempt may take, connect to last byte (a source's own wins)"
+    )
+    page_timeout: float = Field(
+        300.0, gt=0, description="seconds one page may take across its redirects, retries and back-off "
+        "(waiting for the host's turn not counted)"
+    )
+    min_transfer_rate: int = Field(
+        1024, ge=0, description="bytes/s a response must keep up after its first bytes; 0 = no minimum"
+    )
+    min_rate_window: float = Field(30.0, gt=0, description="seconds over which min_transfer_rate is measured")
 
     # parsing bounds
     parse_timeout: float = Field(60.0, description="seconds one document may take to parse")

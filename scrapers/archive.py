@@ -120,8 +120,26 @@ def _fsync_path(path: Path) -> None:
 
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
-_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
-_MAX_NAME = 120
+#: Windows device names, reserved whatever follows the first dot (``NUL.tar.gz``) and
+#: with trailing spaces (``nul .txt``); ``COM¹``–``LPT³`` (superscript digits) and
+#: ``CONIN$``/``CONOUT$`` are devices too. Written out rather than taken from
+#: ``pathvalidate``: a new dependency for one set, and the superscript and console forms
+#: are the ones the crawler's hostile-input suite found missing in such lists.
+_WINDOWS_RESERVED = frozenset({
+    "con", "prn", "aux", "nul", "conin$", "conout$", "clock$",
+    *(f"{dev}{digit}" for dev in ("com", "lpt") for digit in "0123456789\u00b9\u00b2\u00b3"),
+})
+#: bytes of the UTF-8 name: ext4, XFS, btrfs allow 255 per component (NTFS 255 UTF-16 units,
+#: never more than the UTF-8 bytes); 200 leaves room for a suffix a tool may add
+_MAX_NAME_BYTES = 200
+#: dropped besides the control/format/private/unassigned categories: line and paragraph
+#: separators (Zl, Zp: U+2028, U+2029) break lines wherever a name is shown or logged
+_DROP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _cut_to_bytes(text: str, limit: int) -> str:
+    """The longest prefix of ``text`` whose UTF-8 form fits ``limit`` bytes (whole characters)."""
+    return text.encode("utf-8")[:max(0, limit)].decode("utf-8", errors="ignore")
 
 
 def _fix_mojibake(name: str) -> str:
@@ -141,13 +159,15 @@ def _fix_mojibake(name: str) -> str:
 
 
 def safe_filename(name: str | None, *, default: str = "attachment") -> str:
-    """A file name that is safe to show and to use as one path component.
+    """A file name that is safe to show and to use as one path component on any filesystem.
 
     Takes the last path component (so ``../../etc/passwd`` and ``C:\\x\\y.pdf`` lose their
-    directories), percent-decodes, repairs Latin-1 mojibake, NFC-normalises, drops NUL and
-    control characters and ``<>:"/\\|?*``, strips leading dots and spaces (no hidden files,
-    no ``..``), avoids Windows device names, and bounds the length keeping the extension.
-    Never returns an empty string.
+    directories), percent-decodes, repairs Latin-1 mojibake, NFC-normalises, drops NUL,
+    control, format and line/paragraph-separator characters and ``<>:"/\\|?*``, strips
+    leading dots and spaces (no hidden files, no ``..``) and trailing ones (Windows drops
+    them), avoids Windows device names, and bounds the name to ``_MAX_NAME_BYTES`` bytes of
+    UTF-8 (a 300-character CJK name is ~900 bytes), cutting the stem at a character
+    boundary and keeping the extension. Never returns an empty string.
     """
     if not name:
         return default
@@ -155,16 +175,16 @@ def safe_filename(name: str | None, *, default: str = "attachment") -> str:
     text = _fix_mojibake(text)
     text = text.replace("\\", "/").split("/")[-1]
     text = unicodedata.normalize("NFC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES)
     text = _UNSAFE.sub("_", text).strip().lstrip(". ").rstrip(". ")
     if not text or set(text) <= {"_", "."}:
         return default
     stem, dot, ext = text.rpartition(".")
     if not dot:
         stem, ext = text, ""
-    if stem.lower() in _WINDOWS_RESERVED:
+    ext = _cut_to_bytes(ext, 16).rstrip(". ")
+    if text.split(".", 1)[0].rstrip(" ").lower() in _WINDOWS_RESERVED:
         stem = "_" + stem
-    ext = ext[:16]
-    room = _MAX_NAME - (len(ext) + 1 if ext else 0)
-    stem = stem[:room] or default
+    room = _MAX_NAME_BYTES - (len(ext.encode("utf-8")) + 1 if ext else 0)
+    stem = _cut_to_bytes(stem, room).rstrip(". ") or default
     return f"{stem}.{ext}" if ext else stem

@@ -13,6 +13,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from scrapers.errors import FetchError
+from scrapers.guard import normalise_host, parse_url
+
 __all__ = ["Catalog", "CatalogError", "Politeness", "Source", "load_catalog"]
 
 Adapter = Literal["trs", "hanweb", "jsonapi", "generic"]
@@ -51,16 +54,32 @@ class Source(BaseModel):
     #: list pages to walk at most (guards against endless paging)
     max_pages: int = Field(200, ge=1)
     tags: list[str] = Field(default_factory=list)
+    #: seconds one request (one attempt) to this source may take; None = the setting
+    #: ``request_timeout``. For a portal known to serve big files slowly.
+    request_timeout: float | None = Field(None, gt=0, le=3600)
     #: adapter-specific options (e.g. hanweb columnid/unitid/webid, jsonapi url template)
     options: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
     @field_validator("start_urls")
     @classmethod
     def _http_only(cls, urls: list[str]) -> list[str]:
+        """Through the crawler's one URL parser, so a start URL it would refuse is a catalog error."""
         for u in urls:
-            if not u.startswith(("http://", "https://")):
-                raise ValueError(f"start URL {u!r} is not http(s)")
+            try:
+                parse_url(u)
+            except FetchError as exc:
+                raise ValueError(f"start URL {u!r} is refused: {exc.reason}") from None
         return urls
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, hosts: list[str]) -> list[str]:
+        for h in hosts:
+            try:
+                normalise_host(h)
+            except ValueError as exc:
+                raise ValueError(f"allowed host {h!r} is refused: {exc}") from None
+        return hosts
 
 
 class Catalog(BaseModel):

@@ -6,15 +6,19 @@ client for one source, ``Web(...).client(source)`` one source's client within a 
 adapters and ``fetch_report`` only ever call its methods.
 
 Per request (``SourceClient.fetch``):
-1. URL checks (``scrapers.guard``): scheme, host allow-list (before any DNS), public
-   addresses unless ``allow_private``; repeated at connect time by the transport
-   (``scrapers.transport``).
+1. URL checks (``scrapers.guard``): the URL parsed once (``parse_url``: a malformed one is
+   a ``refused`` FetchError, never an httpx exception), host allow-list (before any DNS),
+   no special-use addresses unless ``allow_private``; repeated at connect time by the
+   transport (``scrapers.transport``).
 2. robots.txt of the origin (``scrapers.robots``: once per crawl and kept for its
    lifetime; Crawl-delay widens the host's spacing).
 3. Per-host slot from the crawl's ``HostLimiter`` under the host's policy (``HostBook``:
    the strictest of the catalog entries on that host), held for the request.
 4. GET, streamed; the body is decoded by ``scrapers.decompress`` in bounded steps and
-   refused past ``max_bytes`` (raw and decoded).
+   refused past ``max_bytes`` (raw and decoded); the transport counts the bytes read from
+   the socket (headers and chunk framing too) against ``wire_cap(max_bytes)``. Each attempt
+   has ``request_timeout``, each page ``page_timeout`` across its attempts, and a body must
+   keep up ``min_transfer_rate`` after its first bytes.
 5. Retries (tenacity, the only retry layer): connection errors, timeouts, truncated
    bodies, 429 and 5xx; Retry-After honoured up to ``retry_after_max``; otherwise
    exponential backoff with jitter; at most ``max_attempts`` attempts per hop.
@@ -35,7 +39,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
@@ -46,11 +50,11 @@ from scrapers.catalog import Politeness, Source
 from scrapers.challenge import challenge_why
 from scrapers.decompress import DecodeFailure, make_decoder
 from scrapers.errors import FetchError, FetchErrorKind
-from scrapers.guard import Resolver, UrlPolicy
+from scrapers.guard import Resolver, UrlPolicy, resolve_link
 from scrapers.model import FetchLogEntry, Validators
 from scrapers.politeness import HostBook, HostLimiter, HostPolicy, TokenBucketLimiter, host_of, host_slot
 from scrapers.robots import MAX_ROBOTS, RobotsCache, RobotsStore
-from scrapers.transport import AiohttpTransport, CertificateRefused, ConnectRefused
+from scrapers.transport import WIRE_CAP, AiohttpTransport, CertificateRefused, ConnectRefused, WireCapExceeded
 
 __all__ = [
     "HttpResult",
@@ -60,6 +64,7 @@ __all__ = [
     "make_http_client",
     "open_client",
     "source_hosts",
+    "wire_cap",
 ]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -113,6 +118,45 @@ class HttpResult:
         return None
 
 
+class _PageClock:
+    """The time one page has used: wall time since it started, less its waits for a host slot.
+
+    ``page_timeout`` bounds a page across its redirects, retries and back-off; the wait for
+    its host's turn is politeness queueing, not the server's doing, so it is not counted.
+    """
+
+    __slots__ = ("limit", "queued", "started")
+
+    def __init__(self, limit: float):
+        self.limit = limit
+        self.started = time.monotonic()
+        self.queued = 0.0
+
+    def left(self) -> float:
+        return self.limit - (time.monotonic() - self.started - self.queued)
+
+
+class _RateWatch:
+    """The minimum transfer rate: from the first bytes, every ``window`` seconds
+    ``rate * window`` more bytes must come; each time they have, the deadline moves on a
+    window. A trickle (one byte every few seconds, each within ``read_timeout``) is cut
+    ``window`` seconds after it fell behind instead of holding its slot to the request's end."""
+
+    __slots__ = ("deadline", "loop", "mark", "quota", "rate", "window")
+
+    def __init__(self, rate: int, window: float):
+        self.rate, self.window = rate, window
+        self.loop = asyncio.get_running_loop()
+        self.quota = rate * window
+        self.mark = 0
+        self.deadline = asyncio.timeout_at(self.loop.time() + window if rate else None)
+
+    def got(self, total: int) -> None:
+        if self.rate and total - self.mark >= self.quota:
+            self.mark = total
+            self.deadline.reschedule(self.loop.time() + self.window)
+
+
 class _Transient(Exception):
     """An attempt worth repeating: network trouble, 429, 5xx, a truncated body."""
 
@@ -162,6 +206,15 @@ class _CrawlClient(httpx.AsyncClient):
     def cookies(self, cookies: Any) -> None:
         self._jar = _Jar(cookies)
 
+    def _build_redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
+        """Nothing: redirects are followed by hand (``guard.resolve_link`` then ``parse_url``).
+
+        httpx builds ``response.next_request`` even with ``follow_redirects=False``, parsing
+        ``Location`` itself, and a ``Location: data:…`` or ``http:\\\\host`` raised
+        ``httpx.InvalidURL`` out of ``send`` before the crawler saw the response.
+        """
+        return request
+
 
 def make_http_client(
     settings: Settings | None = None,
@@ -195,6 +248,17 @@ def make_http_client(
         ),
         headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate, br"},
     )
+
+
+def wire_cap(body_cap: int) -> int:
+    """Bytes one response may take from the socket for a body cap of ``body_cap``.
+
+    Status line, headers and chunk framing come on top of the body; a normal response
+    spends a few hundred bytes on them, so 1/16 of the cap plus 16 KiB (a large header
+    block) is room enough, and a response is stopped within 8 % of a 1 MiB cap (0.1 % of
+    the 50 MiB default) however its bytes are spent.
+    """
+    return body_cap + body_cap // 16 + 16 * 1024
 
 
 def _retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -315,7 +379,10 @@ class SourceClient:
         self.obey_robots = (p.obey_robots if p.obey_robots is not None else s.obey_robots) and web.politeness
         self.max_bytes = s.max_bytes
         self.max_redirects = s.max_redirects
-        self.total_timeout = max(120.0, s.read_timeout * 4)
+        self.request_timeout = source.request_timeout or s.request_timeout
+        self.page_timeout = s.page_timeout
+        self.min_rate = s.min_transfer_rate
+        self.min_rate_window = s.min_rate_window
         self.robots = web.robots
 
     def host_policy(self, host: str) -> HostPolicy:
@@ -396,27 +463,35 @@ class SourceClient:
                 headers["If-None-Match"] = validators.etag
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
+        clock = _PageClock(self.page_timeout)
         current = url
         hops: list[str] = []
+        asked: set[str] = set()
         retries = 0
+        status: int | None = None
         for _hop in range(self.max_redirects + 1):
-            await self.urls.check(current)
-            if check_robots and self.obey_robots and not await self.robots.allowed(current, self._robots_fetch):
-                raise FetchError("robots", self.robots.refusal(current), url=current, retries=retries)
+            checked = await self.urls.check(current)
+            if checked.url in asked:
+                raise FetchError("redirects", f"redirect loop back to {current}", url=hops[-1],
+                                 status=status, retries=retries)
+            asked.add(checked.url)
+            if check_robots and self.obey_robots and not await self.robots.allowed(checked.url, self._robots_fetch):
+                raise FetchError("robots", self.robots.refusal(checked.url), url=current, retries=retries)
             try:
-                status, resp_headers, body, attempt_retries = await self._attempts(current, headers, cap)
+                status, resp_headers, body, attempt_retries = await self._attempts(checked.url, headers, cap, clock)
             except FetchError as exc:
                 exc.retries += retries
+                if exc.url == checked.url:
+                    exc.url = current  # the URL as the page or the redirect gave it
                 raise
             retries += attempt_retries
             if status in _REDIRECTS and resp_headers.get("location"):
-                target = urljoin(current, resp_headers["location"].strip())
-                target = target.split("#", 1)[0]
-                if target in (current, url) or target in hops:
-                    raise FetchError("redirects", f"redirect loop back to {target}", url=current,
-                                     status=status, retries=retries)
                 hops.append(current)
-                current = target
+                try:
+                    current = resolve_link(checked.url, resp_headers["location"])
+                except FetchError as exc:
+                    exc.status, exc.retries = status, retries
+                    raise
                 continue
             result = HttpResult(
                 url=url,
@@ -452,23 +527,26 @@ class SourceClient:
         base = min(cfg.backoff_max, cfg.backoff_initial * (2 ** max(0, failed_attempt - 1)))
         return base + _JITTER.uniform(0, cfg.jitter * base)
 
-    async def _attempts(self, url: str, headers: Mapping[str, str], cap: int) -> tuple[int, httpx.Headers, bytes, int]:
+    async def _attempts(self, url: str, headers: Mapping[str, str], cap: int,
+                        clock: _PageClock) -> tuple[int, httpx.Headers, bytes, int]:
         """The attempts of one hop: the first one directly, the retries under tenacity.
 
         Almost every request succeeds at once, and building tenacity's retry state for each
-        of them was ~15 % of the event loop's time per request in a recrawl.
+        of them was ~15 % of the event loop's time per request in a recrawl. A back-off never
+        sleeps past the page's deadline (``clock``): the attempt after it gives up instead.
         """
         try:
-            status, h, body = await self._attempt(url, headers, cap)
+            status, h, body = await self._attempt(url, headers, cap, clock)
             return status, h, body, 0
         except _Transient as exc:
             if self.retry.max_attempts <= 1:
                 raise self._gave_up(url, exc, 1) from None
-            await asyncio.sleep(self._delay(1, exc))
+            await asyncio.sleep(min(self._delay(1, exc), max(0.0, clock.left())))
         attempts = 1
 
         def wait(state: RetryCallState) -> float:
-            return self._delay(attempts, state.outcome.exception() if state.outcome else None)
+            delay = self._delay(attempts, state.outcome.exception() if state.outcome else None)
+            return min(delay, max(0.0, clock.left()))
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.retry.max_attempts - 1),
@@ -480,7 +558,7 @@ class SourceClient:
             async for attempt in retrying:
                 with attempt:
                     attempts += 1
-                    status, h, body = await self._attempt(url, headers, cap)
+                    status, h, body = await self._attempt(url, headers, cap, clock)
                     return status, h, body, attempts - 1
         except _Transient as exc:
             raise self._gave_up(url, exc, attempts) from None
@@ -496,19 +574,40 @@ class SourceClient:
             kind, f"{exc.reason} (after {attempts} attempts)", url=url, status=exc.status, retries=attempts - 1
         )
 
-    async def _attempt(self, url: str, headers: Mapping[str, str], cap: int) -> tuple[int, httpx.Headers, bytes]:
+    async def _attempt(self, url: str, headers: Mapping[str, str], cap: int,
+                       clock: _PageClock) -> tuple[int, httpx.Headers, bytes]:
+        """One request, within ``request_timeout`` and what is left of the page's ``page_timeout``."""
         host = urlsplit(url).hostname or ""
+        if clock.left() <= 0:
+            raise self._out_of_time(url)
+        asked_at = time.monotonic()
         async with host_slot(self.limiter, host, self.host_policy(host)):
+            clock.queued += time.monotonic() - asked_at
+            left = clock.left()
+            if left <= 0:
+                raise self._out_of_time(url)
+            budget = min(self.request_timeout, left)
             try:
-                async with asyncio.timeout(self.total_timeout):
+                async with asyncio.timeout(budget):
                     return await self._send(url, headers, cap)
             except TimeoutError:
-                raise _Transient(f"no complete answer within {self.total_timeout:.0f} s") from None
+                if budget < self.request_timeout:
+                    raise self._out_of_time(url) from None
+                raise _Transient(f"no complete answer within {self.request_timeout:g} s (request_timeout)") from None
+
+    def _out_of_time(self, url: str) -> FetchError:
+        return FetchError("network", f"no answer within the page's {self.page_timeout:g} s across its attempts "
+                          "(page_timeout)", url=url)
 
     async def _send(self, url: str, headers: Mapping[str, str], cap: int) -> tuple[int, httpx.Headers, bytes]:
-        request = self.http.build_request("GET", url, headers=headers)
+        try:
+            request = self.http.build_request("GET", url, headers=headers, extensions={WIRE_CAP: wire_cap(cap)})
+        except httpx.InvalidURL as exc:  # parse_url passed it, so this is a gap in parse_url
+            raise FetchError("refused", f"malformed URL ({exc})", url=url) from None
         try:
             response = await self.http.send(request, stream=True)
+        except WireCapExceeded as exc:
+            raise FetchError("too_large", str(exc), url=url) from None
         except ConnectRefused as exc:
             raise FetchError("refused", str(exc).removeprefix("refused: "), url=url) from None
         except CertificateRefused as exc:
@@ -555,25 +654,36 @@ class SourceClient:
             raise FetchError("decode", str(exc), url=url, status=response.status_code) from None
         out = bytearray()
         raw = 0
+        watch = _RateWatch(self.min_rate, self.min_rate_window)
         try:
-            async for chunk in response.aiter_raw():
-                raw += len(chunk)
-                if raw > cap:
-                    raise FetchError("too_large", f"body over the {cap}-byte cap (raw)", url=url,
-                                     status=response.status_code)
-                for piece in decoder.feed(chunk):
+            async with watch.deadline:
+                async for chunk in response.aiter_raw():
+                    raw += len(chunk)
+                    watch.got(raw)
+                    if raw > cap:
+                        raise FetchError("too_large", f"body over the {cap}-byte cap (raw)", url=url,
+                                         status=response.status_code)
+                    for piece in decoder.feed(chunk):
+                        out += piece
+                        if len(out) > cap:
+                            raise self._bomb(url, response, cap, len(out), raw)
+                for piece in decoder.flush():
                     out += piece
                     if len(out) > cap:
                         raise self._bomb(url, response, cap, len(out), raw)
-            for piece in decoder.flush():
-                out += piece
-                if len(out) > cap:
-                    raise self._bomb(url, response, cap, len(out), raw)
-            decoder.finish()
+                decoder.finish()
+        except TimeoutError:
+            if not watch.deadline.expired():
+                raise
+            raise FetchError("network", f"slower than {watch.rate} bytes/s over {watch.window:g} s after the first bytes "
+                             f"({raw} bytes received; min_transfer_rate)", url=url,
+                             status=response.status_code) from None
         except DecodeFailure as exc:
             if exc.truncated:
                 raise _Transient(f"truncated body: {exc}") from None
             raise FetchError("decode", f"{encoding}: {exc}", url=url, status=response.status_code) from None
+        except WireCapExceeded as exc:
+            raise FetchError("too_large", str(exc), url=url, status=response.status_code) from None
         except httpx.TimeoutException as exc:
             raise _Transient(f"timeout while reading body: {type(exc).__name__}") from None
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:

@@ -19,21 +19,28 @@ hand, decodes in bounded steps and retries, as it did on the default transport.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import ssl
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
 import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.client_proto import ResponseHandler
 from multidict import CIMultiDict
 from yarl import URL
 
 from scrapers.guard import Resolver, address_refusal, system_resolver
 
-__all__ = ["AiohttpTransport", "CertificateRefused", "ConnectRefused"]
+__all__ = ["WIRE_CAP", "AiohttpTransport", "CertificateRefused", "ConnectRefused", "WireCapExceeded"]
+
+#: request extension: the most bytes one response may take from the socket (status line,
+#: headers, chunk framing and body, as read); absent = no cap
+WIRE_CAP = "govreports.wire_cap"
 
 
 class ConnectRefused(httpx.ConnectError):
@@ -43,6 +50,92 @@ class ConnectRefused(httpx.ConnectError):
 class CertificateRefused(httpx.ConnectError):
     """The server's TLS certificate failed verification: expired, self-signed, an unknown CA,
     or issued for another name. Asking again gets the same certificate."""
+
+
+class WireCapExceeded(httpx.TransportError):
+    """A response took more bytes from the socket than its wire cap allows."""
+
+    def __init__(self, cap: int, seen: int):
+        super().__init__(f"more than {cap} bytes on the wire (headers, chunk framing and body; "
+                         f"stopped at {seen} read)")
+        self.cap = cap
+        self.seen = seen
+
+
+#: the cap of the request being sent, read by its connection when the response starts
+_wire_cap: ContextVar[int | None] = ContextVar("govreports_wire_cap", default=None)
+
+
+class _CountingHandler(ResponseHandler):
+    """aiohttp's protocol for one connection, counting every byte it is handed by the socket.
+
+    Why here: above this point aiohttp has parsed the bytes, and what it hands on is only
+    the payload. A chunked body whose chunks carry one byte each behind 60 kB of chunk
+    extensions, or headers without end, passed an 1 MiB body cap after 8 MiB. This counts
+    before parsing, per response (``set_response_params`` starts each response on a pooled
+    connection, in the task of its request, which is how the request's cap reaches it), and
+    a read that would go past the cap is dropped unparsed and the connection aborted.
+    """
+
+    _wire_limit: int | None = None
+    _wire_seen = 0
+    _overflow: WireCapExceeded | None = None
+
+    def set_response_params(self, **kwargs: Any) -> None:
+        self._wire_limit = _wire_cap.get()
+        self._wire_seen = 0
+        if self.transport is not None:
+            # a previous response's last-read bound (transports without the knob have no such value)
+            getattr(self.transport, "__dict__", {}).pop("max_size", None)
+        super().set_response_params(**kwargs)
+
+    def data_received(self, data: bytes) -> None:
+        limit = self._wire_limit
+        if limit is not None and data:
+            self._wire_seen += len(data)
+            if self._wire_seen > limit:
+                self._stop(WireCapExceeded(limit, self._wire_seen))
+                return
+            self._bound_next_read(limit - self._wire_seen)
+        super().data_received(data)
+
+    def _bound_next_read(self, room: int) -> None:
+        """Near the cap, ask the socket for at most one byte more than the room left.
+
+        asyncio's plain socket transport reads up to ``max_size`` (256 KiB) at a time, a
+        quarter of a 1 MiB cap; an instance value bounds the next ``recv``, so a response
+        is stopped one byte past its wire cap. TLS transports read whole records into their
+        own buffer and have no such knob: there the last read may overshoot by one buffer.
+        """
+        transport = self.transport
+        if transport is not None and room < getattr(transport, "max_size", 0):
+            transport.max_size = room + 1  # type: ignore[attr-defined]
+
+    def _stop(self, exc: WireCapExceeded) -> None:
+        if self._overflow is not None:
+            return
+        self._overflow = exc
+        payload = self._payload
+        # no parser: connection_lost would otherwise feed it EOF and put "payload not
+        # completed" in place of the reason on the body stream
+        self._parser = None
+        self.set_exception(exc)
+        if payload is not None:
+            payload.set_exception(exc)
+        if self.transport is not None:
+            self.transport.abort()
+
+    def set_exception(self, exc: BaseException, *args: Any) -> None:
+        # after an overflow, the connection's loss is reported as the overflow it was
+        super().set_exception(self._overflow or exc, *args)
+
+
+class _CountingConnector(aiohttp.TCPConnector):
+    """``TCPConnector`` whose connections are ``_CountingHandler`` protocols."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._factory = functools.partial(_CountingHandler, loop=self._loop)  # type: ignore[assignment]
 
 
 class _GuardedResolver(AbstractResolver):
@@ -144,7 +237,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _get_session(self) -> aiohttp.ClientSession:
         # created on first use: an aiohttp session belongs to the running event loop
         if self._session is None:
-            connector = aiohttp.TCPConnector(
+            connector = _CountingConnector(
                 limit=self._max_connections,
                 keepalive_timeout=self._keepalive,
                 ssl=self._ssl if self._ssl is not None else True,
@@ -167,6 +260,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session = self._get_session()
         timeout: dict[str, Any] = request.extensions.get("timeout", {})
         body = await request.aread()
+        token = _wire_cap.set(request.extensions.get(WIRE_CAP))
         try:
             response = await session.request(
                 request.method,
@@ -183,6 +277,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             )
         except Exception as exc:
             raise _mapped(exc) from exc
+        finally:
+            _wire_cap.reset(token)
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
         if response.reason:
             extensions["reason_phrase"] = response.reason.encode("latin-1", "replace")

@@ -376,16 +376,23 @@ def test_retry_from_the_ui_redoes_only_the_failed_sources_of_a_cli_crawl(served:
     s = served
     sim, port = s.sim, s.sim_port
     env = s.env | {"COLUMNS": "200"}
-    s.rows("CREATE TRIGGER refuse_site0 BEFORE INSERT ON reports WHEN NEW.source_key = 'site0' "
+    # a catalog of its own (keys no other test stored): site0 as ui0, site1 twice as ui1a, ui1b
+    catalog = s.db_file.parent / "ui-sources.yaml"
+    entries = []
+    for src in _catalog(sim, port)["sources"]:
+        key = {"site0": "ui0", "site1a": "ui1a", "site1b": "ui1b"}[src["key"]]
+        entries.append({**src, "key": key})
+    catalog.write_text(yaml.safe_dump({"sources": entries}, allow_unicode=True), encoding="utf-8")
+    s.rows("CREATE TRIGGER refuse_ui0 BEFORE INSERT ON reports WHEN NEW.source_key = 'ui0' "
            "BEGIN SELECT RAISE(ABORT, 'database full (test fault)'); END")
     try:
         done = subprocess.run(
             [shutil.which("govreports", path=str(Path(sys.executable).parent)) or "govreports", "crawl",
-             "--no-politeness", "--db", s.db],
+             "--no-politeness", "--sources", str(catalog), "--db", s.db],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
         )
     finally:
-        s.rows("DROP TRIGGER refuse_site0")
+        s.rows("DROP TRIGGER refuse_ui0")
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
     assert "database full" in done.stdout, done.stdout[-3000:]
     (run,) = [r for r in httpx.post(f"{s.api}/flow_runs/filter", json={
@@ -395,7 +402,7 @@ def test_retry_from_the_ui_redoes_only_the_failed_sources_of_a_cli_crawl(served:
     dep = httpx.get(f"{s.api}/deployments/{run['deployment_id']}", timeout=10, trust_env=False).json()
     assert dep["name"] == "on-demand"
     first = dict(s.rows("SELECT source_key, state FROM crawl_runs WHERE flow_run_id = ?", run["id"]))
-    assert first == {"site0": "FAILED", "site1a": "COMPLETED", "site1b": "COMPLETED"}, first
+    assert first == {"ui0": "FAILED", "ui1a": "COMPLETED", "ui1b": "COMPLETED"}, first
     reports_before = dict(s.rows("SELECT source_key, COUNT(*) FROM reports GROUP BY source_key"))
 
     # the UI's Retry button (prefect-ui-library: retryFlowRun)
@@ -408,22 +415,22 @@ def test_retry_from_the_ui_redoes_only_the_failed_sources_of_a_cli_crawl(served:
     assert again["state_type"] == "COMPLETED", again["state"]
     assert again["run_count"] == 2
 
-    # only site0's host was asked anything; site1's host (site1a, site1b) was left alone
+    # only ui0's host was asked anything; site1's host (ui1a, ui1b) was left alone
     site0_host = sim.base_url(0, port).split("//", 1)[1].split(":", 1)[0]
     site1_host = sim.base_url(1, port).split("//", 1)[1].split(":", 1)[0]
     assert _requests(sim, t1, host=site1_host) == []
     assert _requests(sim, t1, host=site0_host)
     want = {t.page_url for t in sim.ground_truth(port) if t.site == "site0" and t.is_report and t.fault is None}
-    stored = s.rows("SELECT url FROM reports WHERE source_key = 'site0'")
+    stored = s.rows("SELECT url FROM reports WHERE source_key = 'ui0'")
     assert {u for (u,) in stored} == want and len(stored) == len(want)
     after = dict(s.rows("SELECT source_key, COUNT(*) FROM reports GROUP BY source_key"))
-    assert {k: v for k, v in after.items() if k != "site0"} == {k: v for k, v in reports_before.items() if k != "site0"}
+    assert {k: v for k, v in after.items() if k != "ui0"} == {k: v for k, v in reports_before.items() if k != "ui0"}
     assert s.rows("SELECT report_id, key FROM report_stats GROUP BY report_id, key HAVING COUNT(*) > 1") == []
     # history kept: attempt 1's rows and attempt 2's row for site0
     hist = s.rows("SELECT source_key, attempt, state FROM crawl_runs WHERE flow_run_id = ? ORDER BY source_key, attempt",
                   run["id"])
-    assert hist == [("site0", 1, "FAILED"), ("site0", 2, "COMPLETED"), ("site1a", 1, "COMPLETED"),
-                    ("site1b", 1, "COMPLETED")], hist
+    assert hist == [("ui0", 1, "FAILED"), ("ui0", 2, "COMPLETED"), ("ui1a", 1, "COMPLETED"),
+                    ("ui1b", 1, "COMPLETED")], hist
 
 
 def test_concurrent_writes_queue_on_the_lock_instead_of_answering_503(served: Served) -> None:

@@ -47,11 +47,59 @@ def test_safe_filename_examples(name: str, expected: str) -> None:
     assert safe_filename(name) == expected
 
 
+@pytest.mark.parametrize("name", [
+    "NUL.tar.gz", "nul .txt", "NUL  .pdf", "COM¹", "com².pdf", "LPT³.txt", "COM0.doc", "lpt0",
+    "CONIN$", "conout$.log", "Con.Report.pdf", "aux", "PRN.",
+])
+def test_windows_device_names_in_every_form_are_renamed(name: str) -> None:
+    out = safe_filename(name)
+    assert out.startswith("_") and out.split(".", 1)[0].rstrip(" ").lower().lstrip("_") == (
+        name.split(".", 1)[0].rstrip(" ").lower())
+
+
+@pytest.mark.parametrize("name", ["COMET.pdf", "console.txt", "nullable.pdf", "com10.pdf", "lpt.pdf", "auxiliary"])
+def test_names_that_only_start_like_a_device_are_kept(name: str) -> None:
+    assert safe_filename(name) == name
+
+
+@pytest.mark.parametrize(("name", "ext"), [
+    ("年" * 300 + ".pdf", ".pdf"),  # 3 bytes a character
+    ("😀" * 300 + ".docx", ".docx"),  # 4 bytes a character
+    ("2023年度报告" * 40 + ".pdf", ".pdf"),
+    ("a" * 400, ""),
+])
+def test_long_names_are_cut_in_bytes_at_a_character_boundary_keeping_the_extension(name: str, ext: str) -> None:
+    out = safe_filename(name)
+    assert len(out.encode("utf-8")) <= 200 and out.endswith(ext)
+    assert name.startswith(out.removesuffix(ext))  # a prefix of whole characters, nothing mangled
+
+
+@pytest.mark.parametrize("name", ["ab " * 100 + ".pdf", "年 " * 150 + ".pdf", "a" * 199 + " b.pdf", "报告 " * 80])
+def test_a_name_cut_at_a_space_loses_the_trailing_space(name: str) -> None:
+    out = safe_filename(name)
+    stem = out.rsplit(".", 1)[0] if "." in out else out
+    assert not stem.endswith((" ", ".")) and len(out.encode("utf-8")) <= 200
+
+
+def test_line_and_paragraph_separators_are_dropped() -> None:
+    assert safe_filename("2023\u2028年度\u2029报告.pdf") == "2023年度报告.pdf"
+    assert safe_filename("\u2029\u2028.pdf") == "pdf"
+
+
+def test_names_write_on_this_filesystem(tmp_path: Path) -> None:
+    """Each cut name is one creatable path component here (ext4/xfs: 255 bytes)."""
+    for name in ["年" * 300 + ".pdf", "😀" * 300 + ".docx", "nul .txt", "a\u2028b.pdf", "ab " * 100 + ".pdf"]:
+        (tmp_path / safe_filename(name)).write_bytes(b"x")
+    assert len(list(tmp_path.iterdir())) == 5
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_safe_filename_never_escapes_a_directory(name: str) -> None:
     out = safe_filename(name)
-    assert out and len(out) <= 140
+    assert out and len(out.encode("utf-8")) <= 200
+    assert "\u2028" not in out and "\u2029" not in out and not out.endswith((" ", "."))
+    assert out.split(".", 1)[0].rstrip(" ").lower() not in {"con", "prn", "aux", "nul", "conin$", "conout$"}
     assert "/" not in out and "\\" not in out and "\x00" not in out
     assert out not in (".", "..") and not out.startswith(".")
 
