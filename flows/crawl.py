@@ -34,8 +34,10 @@ from flows.pipeline import CrawlResources, ProgressFn, RunPlan, run_sources
 from flows.results import CrawlSummary, SourceResult
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from govreports.settings import Settings
-    from scrapers.catalog import Source
+    from scrapers.catalog import Politeness, Source
 
 __all__ = ["ON_DEMAND", "SourcesFailed", "crawl_all", "crawl_source", "crawl_summary_tables", "progress_hook", "run_deployed"]
 
@@ -106,7 +108,8 @@ async def _publish(summary: CrawlSummary, key: str) -> None:
 
 
 async def crawl_sources(
-    chosen: list[Source], settings: Settings, *, politeness: bool, batch_size: int, revalidate: bool, key: str
+    chosen: list[Source], settings: Settings, *, politeness: bool, batch_size: int, revalidate: bool, key: str,
+    hosts: Mapping[str, Politeness] | None = None,
 ) -> State[Any]:
     """The body of every crawl flow: run the pipeline once for ``chosen``, publish, decide the state.
 
@@ -122,7 +125,7 @@ async def crawl_sources(
     plan = RunPlan(str(flow_run.id) if flow_run.id else None, max(1, int(flow_run.run_count or 1)))
     kept: list[SourceResult] = []
     with CrawlResources(settings, politeness=politeness, batch_size=batch_size, on_progress=progress_hook.get(),
-                        revalidate=revalidate) as res:
+                        revalidate=revalidate, hosts=dict(hosts or {})) as res:
         if plan.attempt > 1 and plan.flow_run_id:
             earlier = await asyncio.to_thread(res.store.flow_run_sources, plan.flow_run_id)
             done = {k for k, r in earlier.items() if r.state == "COMPLETED"}
@@ -166,11 +169,12 @@ async def crawl_all(
     from scrapers.catalog import load_catalog
 
     settings = _settings(sources_file, db)
-    chosen = load_catalog(settings.sources).select(sources, tag)
+    catalog = load_catalog(settings.sources)
+    chosen = catalog.select(sources, tag)
     if not chosen:
         return Completed(message=f"no sources selected (sources={sources}, tag={tag})", data={"sources": []})
     return await crawl_sources(chosen, settings, politeness=politeness, batch_size=batch_size,
-                               revalidate=revalidate, key="crawl-all")
+                               revalidate=revalidate, key="crawl-all", hosts=catalog.hosts)
 
 
 @flow(name="crawl-source", retries=0, persist_result=False, log_prints=False)
@@ -186,12 +190,14 @@ async def crawl_source(
     from scrapers.catalog import load_catalog
 
     settings = _settings(sources_file, db)
+    catalog = load_catalog(settings.sources)
     try:
-        source = load_catalog(settings.sources).get(source_key)
+        source = catalog.get(source_key)
     except KeyError:
         return Failed(message=f"{settings.sources}: no source with key {source_key!r}")
     return await crawl_sources([source], settings, politeness=politeness, batch_size=batch_size,
-                               revalidate=revalidate, key=f"crawl-{source_key.replace('_', '-')}")
+                               revalidate=revalidate, key=f"crawl-{source_key.replace('_', '-')}",
+                               hosts=catalog.hosts)
 
 
 async def run_deployed(fl: Any, parameters: dict[str, Any]) -> State[Any]:

@@ -167,6 +167,6 @@ async def rerun_failed(
         logger.warning("not in the catalog any more, skipped: %s", ", ".join(gone))
     keys = [k for k in failed if k in known]
     logger.info("re-running %d failed sources: %s", len(keys), ", ".join(keys))
-    chosen = load_catalog(settings.sources).select(keys)
-    return await crawl_sources(chosen, settings, politeness=politeness, batch_size=100, revalidate=False,
-                               key="rerun-failed")
+    catalog = load_catalog(settings.sources)
+    return await crawl_sources(catalog.select(keys), settings, politeness=politeness, batch_size=100,
+                               revalidate=False, key="rerun-failed", hosts=catalog.hosts)

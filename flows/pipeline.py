@@ -33,7 +33,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -45,7 +45,7 @@ from flows.results import SourceResult
 if TYPE_CHECKING:
     from govreports.settings import Settings
     from scrapers.archive import RawArchive
-    from scrapers.catalog import Source
+    from scrapers.catalog import Politeness, Source
     from scrapers.http import SourceClient, Web
     from scrapers.model import Candidate, FetchedReport, FetchLogEntry
     from storage import DocumentItem, FetchEntry, ReportItem, Store, StoredSource, UpsertCounts
@@ -80,6 +80,8 @@ class CrawlResources:
     on_progress: ProgressFn | None = None
     #: ask about every stored report now, not only those the revisit schedule says are due
     revalidate: bool = False
+    #: the catalog's per-host politeness settings (``Catalog.hosts``)
+    hosts: Mapping[str, Politeness] = field(default_factory=dict)
     _store: Store | None = field(default=None, init=False)
     _archive: RawArchive | None = field(default=None, init=False)
     _pool: ProcessPoolExecutor | None = field(default=None, init=False)
@@ -144,7 +146,7 @@ class CrawlResources:
         from scrapers.politeness import LeasedLimiter
 
         return Web.for_sources(
-            sources, self.settings, politeness=self.politeness, archive=self.archive,
+            sources, self.settings, politeness=self.politeness, archive=self.archive, hosts=self.hosts,
             robots_store=self.store, limiter=LeasedLimiter(self.store) if self.politeness else None,
         )
 

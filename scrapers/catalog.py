@@ -86,6 +86,9 @@ class Catalog(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sources: list[Source]
+    #: per-host politeness ({host: {rate, concurrency}}): wins over the entries on that host,
+    #: whose strictest policy is the host's otherwise (``scrapers.politeness.HostBook``)
+    hosts: dict[str, Politeness] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Catalog:

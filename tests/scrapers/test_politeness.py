@@ -130,3 +130,21 @@ def test_robots_txt_is_fetched_once_per_origin_for_all_sources_and_kept(tmp_path
     (origin, expires), = store.load_robots(["http://www.a.gov.cn"], time.time()).items()
     assert origin == "http://www.a.gov.cn" and 3500 < expires[1] - time.time() <= 3600
     store.close()
+
+
+def test_the_catalogs_host_setting_reaches_the_crawl(tmp_path: Path) -> None:
+    from scrapers.catalog import load_catalog
+
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "sources:\n"
+        "  - {key: a, name: A, adapter: trs, start_urls: ['http://www.a.gov.cn/bm1/'], politeness: {rate: 5}}\n"
+        "  - {key: b, name: B, adapter: trs, start_urls: ['http://www.a.gov.cn/bm2/']}\n"
+        "hosts:\n  www.a.gov.cn: {rate: 0.25, concurrency: 2}\n",
+        encoding="utf-8",
+    )
+    catalog = load_catalog(path)
+    web = Web.for_sources(catalog.sources, hosts=catalog.hosts)
+    assert web.book.policy("www.a.gov.cn") == HostPolicy(min_interval=4.0, concurrency=2)
+    plain = Web.for_sources(catalog.sources)  # no host setting: the stricter entry (b: the 1/s default)
+    assert plain.book.policy("www.a.gov.cn") == HostPolicy(min_interval=1.0, concurrency=1)
