@@ -319,8 +319,8 @@ def _scrapy_child(catalog: str, db: str, polite: str = "") -> None:
     of each report page, rows go to SQLite. Text only: no structure, no attachments.
 
     ``polite``: 1 request/s and 1 connection per host (``DOWNLOAD_DELAY=1``,
-    ``CONCURRENT_REQUESTS_PER_DOMAIN=1``), robots.txt obeyed, and a global limit above the
-    host count (256), so only the per-host budget paces it."""
+    ``CONCURRENT_REQUESTS_PER_DOMAIN=1``), robots.txt obeyed, a global limit above the host
+    count (256) and the downloader-aware queue, so only the per-host budget paces it."""
     import re
     import sqlite3
 
@@ -343,8 +343,11 @@ def _scrapy_child(catalog: str, db: str, polite: str = "") -> None:
             "COOKIES_ENABLED": False, "RETRY_TIMES": 2, "HTTPCACHE_ENABLED": False,
         }
         if polite:
+            # the queue Scrapy's "broad crawls" guide names: it hands the downloader requests for
+            # idle hosts first; the default (one LIFO queue) fills every slot with one host's links
             custom_settings = {**custom_settings, "ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 1,
-                               "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "CONCURRENT_REQUESTS": 256}
+                               "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "CONCURRENT_REQUESTS": 256,
+                               "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue"}
 
         def parse(self, response: Any) -> Any:
             for href in response.css("a::attr(href)").getall():
