@@ -84,7 +84,7 @@ class SimProcess:
 
         self.proc.start()
         try:
-            port, self.prerendered = self.q.get(timeout=600)
+            port, self.prerendered = self.q.get(timeout=1800)  # prerender on a loaded machine
         except BaseException:
             self.__exit__()
             raise

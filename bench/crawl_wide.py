@@ -23,7 +23,8 @@ a ratio measured in one run against one simulator serving from its own process
 
 Runs of ``govreports crawl`` that today's code cannot finish in reasonable time are stopped
 at ``GOVREPORTS_BENCH_WIDE_CAP`` seconds (default 300); their rows then say "stopped", give a
-lower bound and how far the crawl got. All of it takes ~25 minutes; run it alone with
+lower bound and how far the crawl got. A part that fails costs its own rows only. All of it
+takes ~35 minutes on an idle 2-core machine; run it alone with
 ``uv run python -m bench crawl_wide`` (``--quick``: small shapes, ~2 minutes); a part alone
 with ``uv run python -m bench.crawl_wide [orchestration|recrawl|polite] [--quick]``.
 """
@@ -337,13 +338,19 @@ def run(quick: bool = False, parts: tuple[str, ...] = PARTS) -> list[dict[str, A
     with tempfile.TemporaryDirectory(prefix="govreports-bench-prefect-") as home, \
             _private_prefect(Path(home)) as api, tempfile.TemporaryDirectory(prefix="govreports-bench-wide-") as d:
         tmp = Path(d)
+        steps: list[tuple[str, Any]] = []
         if "orchestration" in parts:
-            _orchestration(shapes["orchestration"], tmp, api, rows)
+            steps.append(("orchestration", lambda: _orchestration(shapes["orchestration"], tmp, api, rows)))
         if "polite" in parts:
             for shape in shapes["polite"]:
-                _polite(shape, tmp, rows)
+                steps.append((f"polite {_shape(*shape)}", lambda shape=shape: _polite(shape, tmp, rows)))
         if "recrawl" in parts:
-            _recrawl(shapes["recrawl"], tmp, api, rows)
+            steps.append(("recrawl", lambda: _recrawl(shapes["recrawl"], tmp, api, rows)))
+        for label, step in steps:
+            try:
+                step()
+            except Exception as exc:  # a part that fails costs its own rows, not the others'
+                rows.append(_row(f"wide {label}: failed", float("nan"), "", repr(exc)[-300:]))
     return rows
 
 
