@@ -126,3 +126,18 @@ def test_three_hundred_hosts_each_answer_on_their_own_address() -> None:
             assert r.status_code == 200 and site.name.encode(site.charset) in r.content
         hosts = {e["host"] for e in sim.log}
     assert hosts == {"127.0.0.2", "127.0.0.251", "127.0.1.2", "127.0.1.51"}
+
+
+def test_sim_catalog_command_writes_columns_and_the_politeness_asked_for() -> None:
+    import yaml
+    from typer.testing import CliRunner
+
+    from govreports.cli import app
+
+    out = CliRunner().invoke(app, ["sim", "catalog", "--port", "8900", "--sites", "2", "--columns", "3",
+                                   "--reports-per-site", "2", "--rate", "1", "--concurrency", "1"])
+    assert out.exit_code == 0, out.output
+    catalog = Catalog.model_validate(yaml.safe_load(out.output))
+    assert [s.key for s in catalog.sources] == [f"site{h}-bm{c}" for h in range(2) for c in (1, 2, 3)]
+    assert {(s.politeness.rate, s.politeness.concurrency) for s in catalog.sources} == {(1.0, 1)}
+    assert catalog.sources[4].start_urls[0].startswith("http://127.0.0.3:8900/bm2/")
