@@ -53,9 +53,10 @@ def _row(name: str, value: float, unit: str, note: str = "") -> dict[str, Any]:
     return {"name": name, "value": round(float(value), 3), "unit": unit, "note": note}
 
 
-def _sim_kwargs(sites: int, reports: int) -> dict[str, Any]:
+def _sim_kwargs(sites: int, reports: int, columns: int = 1) -> dict[str, Any]:
     # TRS portals (what the Scrapy reference knows how to walk), mixed encodings, no faults
-    return {"sites": sites, "reports_per_site": reports, "seed": 5, "families": ["trs"] * sites, "broken_rate": 0.0}
+    return {"sites": sites, "reports_per_site": reports, "seed": 5, "families": ["trs"] * sites, "broken_rate": 0.0,
+            "columns": columns}
 
 
 def _serve(q: Any, kwargs: dict[str, Any], prerender: bool) -> None:
@@ -71,8 +72,8 @@ class SimProcess:
     attachment rendered before it serves (``prerender``, on every core), so a timed crawl
     costs the simulator a cache lookup per request and measures the crawler."""
 
-    def __init__(self, sites: int, reports: int, prerender: bool = True):
-        self.kwargs = _sim_kwargs(sites, reports)
+    def __init__(self, sites: int, reports: int, prerender: bool = True, columns: int = 1):
+        self.kwargs = _sim_kwargs(sites, reports, columns)
         ctx = mp.get_context("spawn")
         self.q = ctx.Queue()
         # not a daemon: it starts its own render pool; __exit__ always terminates it
@@ -83,7 +84,7 @@ class SimProcess:
 
         self.proc.start()
         try:
-            port, self.prerendered = self.q.get(timeout=600)
+            port, self.prerendered = self.q.get(timeout=1800)  # prerender on a loaded machine
         except BaseException:
             self.__exit__()
             raise
@@ -133,17 +134,23 @@ class SimProcess:
         self.proc.terminate()
         self.proc.join(10)
 
-    def write_catalog(self, path: Path) -> Path:
-        path.write_text(self.sim.catalog_yaml(self.port), encoding="utf-8")
+    def write_catalog(self, path: Path, rate: float | None = None, concurrency: int = 4) -> Path:
+        """The simulator's catalog; ``rate``/``concurrency`` are every source's politeness
+        (default: the simulator's 50 requests/s and 4 connections per host)."""
+        path.write_text(self.sim.catalog_yaml(self.port, rate=rate, concurrency=concurrency), encoding="utf-8")
         return path
 
-    def first_request_since(self, since: float) -> float | None:
+    def log_since(self, since: float) -> list[dict[str, Any]]:
+        """Every site request the simulator served since ``since`` (unix time)."""
         import httpx
 
         # the simulator's index host (127.0.0.1) serves the request log of every site
         url = f"http://127.0.0.1:{self.port}/_sim/log.json?since={since}"
-        entries = httpx.get(url, timeout=30, trust_env=False).json()
-        times = [e["time"] for e in entries if e["host"] != "127.0.0.1"]
+        entries = httpx.get(url, timeout=60, trust_env=False).json()
+        return [e for e in entries if e["host"] != "127.0.0.1"]
+
+    def first_request_since(self, since: float) -> float | None:
+        times = [e["time"] for e in self.log_since(since)]
         return min(times) if times else None
 
 
@@ -307,9 +314,13 @@ def _totals(res: dict[str, Any]) -> dict[str, float]:
     return t
 
 
-def _scrapy_child(catalog: str, db: str) -> None:
+def _scrapy_child(catalog: str, db: str, polite: str = "") -> None:
     """The reference pipeline: Scrapy walks the TRS list pages, trafilatura extracts the text
-    of each report page, rows go to SQLite. Text only: no structure, no attachments."""
+    of each report page, rows go to SQLite. Text only: no structure, no attachments.
+
+    ``polite``: 1 request/s and 1 connection per host (``DOWNLOAD_DELAY=1``,
+    ``CONCURRENT_REQUESTS_PER_DOMAIN=1``), robots.txt obeyed, a global limit above the host
+    count (256) and the downloader-aware queue, so only the per-host budget paces it."""
     import re
     import sqlite3
 
@@ -331,6 +342,12 @@ def _scrapy_child(catalog: str, db: str) -> None:
             "DOWNLOAD_DELAY": 0, "LOG_ENABLED": False, "TELNETCONSOLE_ENABLED": False,
             "COOKIES_ENABLED": False, "RETRY_TIMES": 2, "HTTPCACHE_ENABLED": False,
         }
+        if polite:
+            # the queue Scrapy's "broad crawls" guide names: it hands the downloader requests for
+            # idle hosts first; the default (one LIFO queue) fills every slot with one host's links
+            custom_settings = {**custom_settings, "ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 1,
+                               "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "CONCURRENT_REQUESTS": 256,
+                               "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue"}
 
         def parse(self, response: Any) -> Any:
             for href in response.css("a::attr(href)").getall():
@@ -391,8 +408,8 @@ def _median(xs: list[float]) -> float:
     return float(statistics.median(xs))
 
 
-def _scrapy(catalog: Path, db: Path) -> dict[str, Any] | str:
-    cmd = [sys.executable, "-m", "bench.crawl", "--scrapy", str(catalog), str(db)]
+def _scrapy(catalog: Path, db: Path, polite: bool = False) -> dict[str, Any] | str:
+    cmd = [sys.executable, "-m", "bench.crawl", "--scrapy", str(catalog), str(db), *(["polite"] if polite else [])]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     if out.returncode != 0:
         return out.stderr[-300:]
@@ -621,7 +638,7 @@ if __name__ == "__main__":
     elif len(sys.argv) > 1 and sys.argv[1] == "--floor":
         _floor_child(*sys.argv[2:4])
     elif len(sys.argv) > 1 and sys.argv[1] == "--scrapy":
-        _scrapy_child(*sys.argv[2:4])
+        _scrapy_child(*sys.argv[2:5])
     else:
         for r in run(quick="--quick" in sys.argv):
             print(r)

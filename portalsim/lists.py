@@ -16,7 +16,7 @@ import math
 from html import escape
 
 from portalsim.render_html import page_shell
-from portalsim.sites import GENERIC_ROOT, TRS_ROOT, Item, Site
+from portalsim.sites import Item, Site
 
 __all__ = [
     "generic_list",
@@ -33,8 +33,9 @@ def _pages(n: int, size: int) -> int:
     return max(1, math.ceil(n / size))
 
 
-def _trs_href(item: Item) -> str:
-    return "./" + item.path[len(TRS_ROOT) :] if item.path.startswith(TRS_ROOT) else item.path
+def _trs_href(site: Site, item: Item) -> str:
+    root = site.trs_root
+    return "./" + item.path[len(root) :] if item.path.startswith(root) else item.path
 
 
 def trs_list(site: Site, page: int, size: int) -> str | None:
@@ -45,7 +46,7 @@ def trs_list(site: Site, page: int, size: int) -> str | None:
         return None
     rows = "".join(
         '<dl><dd class="trt-col-sm-24 text_align_left">'
-        f'<a href="{escape(_trs_href(it))}" target="_blank" title="{escape(it.title)}">{escape(it.title)}</a></dd>'
+        f'<a href="{escape(_trs_href(site, it))}" target="_blank" title="{escape(it.title)}">{escape(it.title)}</a></dd>'
         f'<dd class="trt-col-4 trt-col-sm-24 text_align_left">{it.published:%Y-%m-%d}</dd></dl>\n'
         for it in items[page * size : (page + 1) * size]
     )
@@ -74,14 +75,14 @@ def hanweb_index(site: Site, perpage: int) -> str:
     main = (
         f'<div class="lm_name">政府信息公开年报</div><div class="default_pgContainer" id="{site.column}">'
         '<script type="text/xml"><datastore>'
-        f"<nextgroup><![CDATA[<a href=\"/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid={site.webid}"
+        f"<nextgroup><![CDATA[<a href=\"{site.proxy_path}?page=1&appid=1&webid={site.webid}"
         f'&path=/&columnid={site.column}&unitid={site.column + 7}&webname={escape(site.name)}&permissiontype=0"></a>]]></nextgroup>'
         f"<recordset>{records}</recordset></datastore></script></div>"
         '<script language="javascript" src="/module/web/jpage/jpage.js"></script>\n'
         "<script>var pageConfig = {"
         f'"columnid":"{site.column}","unitid":"{site.column + 7}","webid":"{site.webid}",'
         f'"perpage":{perpage},"totalRecord":{len(items)},'
-        '"proxyUrl":"/module/web/jpage/dataproxy.jsp"};</script>'
+        f'"proxyUrl":"{site.proxy_path}"}};</script>'
     )
     return page_shell(site, f"政府信息公开年报_{site.name}", main)
 
@@ -103,7 +104,7 @@ def jsonapi_shell(site: Site, sid: str) -> str:
     main = (
         '<div id="app" class="gkmlpt-annualreport"><div class="list-loading">加载中…</div></div>'
         "<script>window.GKMLPT_CONFIG = "
-        + json.dumps({"sid": sid, "column": site.column, "api": f"/gkmlpt/api/all/{site.column}"}, ensure_ascii=False)
+        + json.dumps({"sid": sid, "column": site.column, "api": site.api_path}, ensure_ascii=False)
         + ";</script>\n<script src=\"/gkmlpt/static/js/annualreport.js\"></script>"
     )
     return page_shell(site, f"政府信息公开年度报告_{site.name}", main)
@@ -147,12 +148,13 @@ def generic_list(site: Site, page: int, size: int) -> str | None:
         for it in items[page * size : (page + 1) * size]
     )
     nav = []
+    root = site.generic_root
     if page > 0:
-        nav.append(f'<a href="{GENERIC_ROOT}{_generic_name(0)}">首页</a>')
-        nav.append(f'<a href="{GENERIC_ROOT}{_generic_name(page - 1)}">上一页</a>')
+        nav.append(f'<a href="{root}{_generic_name(0)}">首页</a>')
+        nav.append(f'<a href="{root}{_generic_name(page - 1)}">上一页</a>')
     if page + 1 < pages:
-        nav.append(f'<a href="{GENERIC_ROOT}{_generic_name(page + 1)}">下一页</a>')
-        nav.append(f'<a href="{GENERIC_ROOT}{_generic_name(pages - 1)}">尾页</a>')
+        nav.append(f'<a href="{root}{_generic_name(page + 1)}">下一页</a>')
+        nav.append(f'<a href="{root}{_generic_name(pages - 1)}">尾页</a>')
     main = (
         f'<div class="list_box"><div class="list_tit">政府信息公开年报</div><ul class="list">\n{lis}</ul>'
         f'<div class="page">共{len(items)}条 第{page + 1}/{pages}页 {" ".join(nav)}</div></div>'
@@ -161,9 +163,9 @@ def generic_list(site: Site, page: int, size: int) -> str | None:
 
 
 def sitemap(site: Site, base: str, size: int) -> str:
-    """sitemap.xml: the list pages and every item page (robots-disallowed ones excluded)."""
+    """A column's sitemap.xml: its list pages and every item page (robots-disallowed ones excluded)."""
     pages = _pages(len(site.listed()), size)
-    urls = [f"{base}{GENERIC_ROOT}{_generic_name(p)}" for p in range(pages)]
+    urls = [f"{base}{site.generic_root}{_generic_name(p)}" for p in range(pages)]
     urls += [f"{base}{it.path}" for it in site.listed() if it.trap is None]
     body = "".join(f"<url><loc>{escape(u)}</loc></url>\n" for u in urls)
     return (

@@ -47,6 +47,7 @@ def simulator_spec(sim: Simulator) -> dict[str, Any]:
     """The constructor arguments that rebuild ``sim``'s web exactly (in another process)."""
     return {
         "sites": sim.n_sites,
+        "columns": sim.n_columns,
         "reports_per_site": sim.reports_per_site,
         "seed": sim.seed,
         "faults": dict(sim.faults),
@@ -93,16 +94,14 @@ def _init_worker(spec: dict[str, Any], revisions: dict[tuple[int, int], tuple[in
 def _render_lists(sim: Simulator) -> tuple[int, int]:
     """Render the paged list pages whose URLs do not depend on the port (TRS, generic,
     the Hanweb column page) in this process: they are cheap templates. Returns (pages, bytes)."""
-    from portalsim.sites import GENERIC_ROOT, TRS_ROOT
-
     pages = size = 0
     for site in sim.sites():
         if site.family == "trs":
             names = ["index.html", *(f"index_{n}.html" for n in range(1, 10_000))]
-            root = TRS_ROOT
+            root = site.trs_root
         elif site.family == "generic":
             names = ["index.shtml", *(f"index_{n}.shtml" for n in range(2, 10_000))]
-            root = GENERIC_ROOT
+            root = site.generic_root
         elif site.family == "hanweb":
             names, root = [site.start_path().rsplit("/", 1)[-1]], site.start_path().rsplit("/", 1)[0] + "/"
         else:

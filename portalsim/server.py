@@ -1,8 +1,9 @@
 """The HTTP side: one aiohttp server bound to many loopback addresses on one port.
 
-Site *i* answers on ``127.0.0.{i+2}``; the handler tells sites apart by the local
-address the connection arrived on (not the Host header), exactly as separate
-machines would. Each response goes through the same steps: anti-bot challenge,
+Host *h* answers on its own loopback address (``sites.host_ip``: ``127.0.0.{h+2}``,
+then ``127.0.1.2`` …); the handler tells hosts apart by the local address the connection
+arrived on (not the Host header), exactly as separate machines would, and a host's
+columns by the first path segment (``/bm3/…``). Each response goes through the same steps: anti-bot challenge,
 slow first byte, transient status faults, conditional request (304), gzip, body
 faults (reset, truncation), and one request-log entry.
 """
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from portalsim.resources import Resource, http_date
+from portalsim.sites import host_ip
 
 if TYPE_CHECKING:
     from portalsim.simulator import Simulator
@@ -82,7 +84,7 @@ class _Handler:
 
     async def _respond(self, request: web.Request, ip: str, entry: dict[str, Any]) -> web.StreamResponse:
         sim = self.sim
-        site = sim.site_for_ip(ip)
+        site = sim.site_for(ip, request.path)
         form: dict[str, str] = {}
         if request.method == "POST" and request.can_read_body:
             form = {k: str(v) for k, v in (await request.post()).items()}
@@ -193,7 +195,8 @@ def make_app(sim: Simulator) -> web.Application:
 
 @contextlib.asynccontextmanager
 async def serve(sim: Simulator, port: int = 0) -> AsyncIterator[int]:
-    """Bind the index host and every site host on one port; yield the port."""
+    """Bind the index host and every site host on one port (one listener per address:
+    300 hosts are 301 listening sockets, well inside the fd limit); yield the port."""
     runner = web.AppRunner(make_app(sim), access_log=None, handle_signals=False)
     await runner.setup()
     try:
@@ -201,8 +204,8 @@ async def serve(sim: Simulator, port: int = 0) -> AsyncIterator[int]:
         await first.start()
         server: Any = first._server  # aiohttp exposes the bound port only here (port=0)
         bound = int(server.sockets[0].getsockname()[1])
-        for i in range(sim.n_sites):
-            await web.TCPSite(runner, f"127.0.0.{i + 2}", bound, reuse_address=True).start()
+        for h in range(sim.n_sites):
+            await web.TCPSite(runner, host_ip(h), bound, reuse_address=True).start()
         sim.port = bound
         yield bound
     finally:

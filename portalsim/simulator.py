@@ -1,8 +1,10 @@
 """``Simulator``: the simulated government web, its routing, ground truth and catalog.
 
-One instance plans ``sites`` sites lazily from ``seed``; site *i* is its own host
-``127.0.0.{i+2}``, all on one port, and ``127.0.0.1`` serves an index with the
-ground truth, a sources catalog and the request log. Serving lives in
+One instance plans ``sites`` hosts lazily from ``seed``; host *h* is its own loopback
+address (``127.0.0.{h+2}``, then ``127.0.1.2`` … past 250: ``sites.host_ip``), all on one
+port, and ``127.0.0.1`` serves an index with the ground truth, a sources catalog and the
+request log. A host carries ``columns`` catalog sources: one at its root (the default), or
+``/bm1/`` … ``/bm<C>/``, a district portal whose departments each publish a column. Serving lives in
 ``portalsim.server``; this module decides *what* each URL answers.
 """
 
@@ -26,7 +28,7 @@ from portalsim.rand import unit
 from portalsim.render_html import detail_page, page_shell, report_body_html
 from portalsim.render_office import docx_bytes, render_doc, render_docx, render_pdf
 from portalsim.resources import LRU, Resource, gzip_bomb
-from portalsim.sites import GENERIC_ROOT, TRS_ROOT, Item, Site, plan_site
+from portalsim.sites import GENERIC_ROOT, MAX_HOSTS, TRS_ROOT, Item, Site, host_ip, host_of_ip, plan_site
 from portalsim.truth import TruthReport
 
 if TYPE_CHECKING:
@@ -46,16 +48,22 @@ def _ts(when: dt.datetime) -> float:
 class Simulator:
     """A deterministic set of simulated government portals.
 
-    ``faults`` maps site keys to fault specs (``{"site3": "http500:0.3,slow:2"}``
+    ``sites`` hosts with ``columns`` sources each: with one column (the default) source *i*
+    is host *i*'s only column, key ``site<i>``, at the site root; with ``columns=C > 1`` source
+    ``h*C + c-1`` is column ``/bm<c>/`` of host *h*, key ``site<h>-bm<c>``, with its own start
+    URL, ``reports_per_site`` reports and its own notices and traps. ``faults`` maps source
+    keys, or host keys (``site3``: every column of host 3), to fault specs (``{"site3": "http500:0.3,slow:2"}``
     or the CLI form ``"site3=http500:0.3;site5=antibot"``); see
     ``portalsim.faults.FAULT_NAMES``. ``families``/``encodings`` optionally pin
-    site *i*'s CMS family and encoding (lists indexed by site).
+    host *h*'s CMS family and encoding (lists indexed by host; a host's columns share both).
+    ``catalog_rate`` is the politeness rate ``catalog()`` writes unless told another.
     """
 
     def __init__(
         self,
         sites: int = 4,
         reports_per_site: int = 20,
+        columns: int = 1,
         seed: int = 0,
         faults: str | dict[str, Any] | None = None,
         *,
@@ -66,17 +74,23 @@ class Simulator:
         broken_rate: float = 0.1,
         catalog_rate: float = 50.0,
     ) -> None:
-        if not 1 <= sites <= 250:
-            raise ValueError(f"sites must be between 1 and 250 (one loopback address each), got {sites}")
+        if not 1 <= sites <= MAX_HOSTS:
+            raise ValueError(f"sites must be between 1 and {MAX_HOSTS} (one loopback address each), got {sites}")
+        if columns < 1:
+            raise ValueError(f"columns must be >= 1, got {columns}")
         if reports_per_site < 0:
             raise ValueError(f"reports_per_site must be >= 0, got {reports_per_site}")
+        #: hosts (one loopback address each)
         self.n_sites = sites
+        #: sources per host
+        self.n_columns = columns
         self.reports_per_site = reports_per_site
         self.seed = seed
         self.faults = parse_faults(faults)
-        unknown = set(self.faults) - {f"site{i}" for i in range(sites)}
+        unknown = {k for k in self.faults if not self._known_key(k)}
         if unknown:
-            raise ValueError(f"faults name unknown sites: {', '.join(sorted(unknown))} (sites are site0…site{sites - 1})")
+            raise ValueError(f"faults name unknown sites: {', '.join(sorted(unknown))} (sites are site0…site{sites - 1}"
+                             + (f", columns site0-bm1…site{sites - 1}-bm{columns})" if columns > 1 else ")"))
         self.families = families
         self.encodings = encodings
         self.page_size = page_size
@@ -112,38 +126,66 @@ class Simulator:
         )
 
     # ------------------------------------------------------------------ plan
+    @property
+    def n_sources(self) -> int:
+        """Catalog sources: hosts × columns."""
+        return self.n_sites * self.n_columns
+
+    def _known_key(self, key: str) -> bool:
+        host, _, col = key.removeprefix("site").partition("-bm")
+        if not host.isdigit() or int(host) >= self.n_sites:
+            return False
+        return not col or (self.n_columns > 1 and col.isdigit() and 1 <= int(col) <= self.n_columns)
+
     def site(self, index: int) -> Site:
-        """Site ``index`` (planned on first use)."""
-        if not 0 <= index < self.n_sites:
-            raise IndexError(f"no site {index} (0…{self.n_sites - 1})")
+        """Source ``index`` (planned on first use): column ``index % columns`` of host ``index // columns``."""
+        if not 0 <= index < self.n_sources:
+            raise IndexError(f"no site {index} (0…{self.n_sources - 1})")
         s = self._sites.get(index)
         if s is None:
             with self._plan_lock:
                 s = self._sites.get(index)
                 if s is None:
+                    host, col = divmod(index, self.n_columns)
+                    column = col + 1 if self.n_columns > 1 else 0
+                    key = f"site{host}-bm{column}" if column else f"site{host}"
                     s = plan_site(
                         self.seed,
                         index,
                         self.reports_per_site,
-                        self.faults.get(f"site{index}", FaultSpec()),
-                        family=self.families[index] if self.families and index < len(self.families) else None,
-                        encoding=self.encodings[index] if self.encodings and index < len(self.encodings) else None,
+                        self.faults.get(key) or self.faults.get(f"site{host}", FaultSpec()),
+                        family=self.families[host] if self.families and host < len(self.families) else None,
+                        encoding=self.encodings[host] if self.encodings and host < len(self.encodings) else None,
                         broken_rate=self.broken_rate,
+                        host=host,
+                        column=column,
                     )
                     self._sites[index] = s
         return s
 
     def sites(self) -> list[Site]:
-        return [self.site(i) for i in range(self.n_sites)]
+        """Every source, host by host, column by column."""
+        return [self.site(i) for i in range(self.n_sources)]
 
-    def site_for_ip(self, ip: str) -> Site | None:
-        if not ip.startswith("127.0.0."):
+    def host_sites(self, host: int) -> list[Site]:
+        """The sources (columns) served on host ``host``."""
+        return [self.site(host * self.n_columns + c) for c in range(self.n_columns)]
+
+    def site_for(self, ip: str, path: str) -> Site | None:
+        """The source a request for ``path`` on address ``ip`` belongs to: the host's only
+        column, or the column its first path segment names (``/bm3/…``). Host-wide paths
+        (``/robots.txt``, ``/``) and unknown segments go to the host's first column, which
+        answers robots and the home page for the whole host and 404 for the rest. None: not
+        a site host (the index host)."""
+        host = host_of_ip(ip)
+        if host is None or host >= self.n_sites:
             return None
-        try:
-            index = int(ip.rsplit(".", 1)[1]) - 2
-        except ValueError:
-            return None
-        return self.site(index) if 0 <= index < self.n_sites else None
+        column = 0
+        if self.n_columns > 1:
+            first = path[1:].split("/", 1)[0]
+            if first.startswith("bm") and first[2:].isdigit() and 1 <= int(first[2:]) <= self.n_columns:
+                column = int(first[2:]) - 1
+        return self.site(host * self.n_columns + column)
 
     def _port(self, port: int | None) -> int:
         p = port if port is not None else self.port
@@ -152,7 +194,8 @@ class Simulator:
         return p
 
     def base_url(self, index: int, port: int | None = None) -> str:
-        return f"http://127.0.0.{index + 2}:{self._port(port)}"
+        """The root URL of source ``index``'s host."""
+        return f"http://{host_ip(index // self.n_columns)}:{self._port(port)}"
 
     def index_url(self, port: int | None = None) -> str:
         return f"http://127.0.0.1:{self._port(port)}"
@@ -246,24 +289,30 @@ class Simulator:
             return Resource(body=self.robots(site).encode(), content_type="text/plain; charset=utf-8", compressible=False)
         if path in ("/", "/index.html"):
             return self._encode(site, self._home(site))
+        # list routes are matched on the path within the column (``rel``), items on the full path
+        rel = path
+        if site.prefix:
+            if not path.startswith(site.prefix + "/"):
+                return _error(404, "页面不存在")
+            rel = path[len(site.prefix) :]
         fam = site.family
-        if fam == "trs" and path.startswith(TRS_ROOT) and path.rsplit("/", 1)[-1].startswith("index"):
-            name = path.rsplit("/", 1)[-1]
+        if fam == "trs" and rel.startswith(TRS_ROOT) and rel.rsplit("/", 1)[-1].startswith("index"):
+            name = rel.rsplit("/", 1)[-1]
             page = 0 if name in ("", "index.html") else _int(name[6:-5])
             html = lists.trs_list(site, page, self.page_size) if page is not None else None
             if html is not None:
                 return self._encode(site, html)
-        if fam == "trs" and path == TRS_ROOT:
+        if fam == "trs" and rel == TRS_ROOT:
             html = lists.trs_list(site, 0, self.page_size)
             assert html is not None
             return self._encode(site, html)
-        if fam == "hanweb" and path == f"/col/col{site.column}/index.html":
+        if fam == "hanweb" and rel == f"/col/col{site.column}/index.html":
             return self._encode(site, lists.hanweb_index(site, HANWEB_PERPAGE))
-        if fam == "hanweb" and path == "/module/web/jpage/dataproxy.jsp":
+        if fam == "hanweb" and path == site.proxy_path:
             return self._dataproxy(site, params)
-        if fam == "jsonapi" and path == "/gkmlpt/annualreport":
+        if fam == "jsonapi" and rel == "/gkmlpt/annualreport":
             return self._encode(site, lists.jsonapi_shell(site, str(site.webid)))
-        if fam == "jsonapi" and path == f"/gkmlpt/api/all/{site.column}":
+        if fam == "jsonapi" and path == site.api_path:
             page = _int(params.get("page", "1"))
             if page is None or params.get("sid", str(site.webid)) != str(site.webid):
                 return _error(400, "bad page or sid")
@@ -271,11 +320,11 @@ class Simulator:
             return Resource(
                 body=json.dumps(data, ensure_ascii=False).encode(), content_type="application/json;charset=UTF-8"
             )
-        if fam == "generic" and path == "/sitemap.xml":
+        if fam == "generic" and rel == "/sitemap.xml":
             xml = lists.sitemap(site, self.base_url(site.index), self.page_size)
             return Resource(body=xml.encode(), content_type="application/xml")
-        if fam == "generic" and path.startswith(GENERIC_ROOT + "index"):
-            name = path.rsplit("/", 1)[-1]
+        if fam == "generic" and rel.startswith(GENERIC_ROOT + "index"):
+            name = rel.rsplit("/", 1)[-1]
             number = 1 if name == "index.shtml" else _int(name[6:-6])
             html = lists.generic_list(site, number - 1, self.page_size) if number and number >= 1 else None
             if html is not None and (name == "index.shtml" or number != 1):
@@ -290,12 +339,21 @@ class Simulator:
         return _error(404, "页面不存在")
 
     def _home(self, site: Site) -> str:
-        main = (
-            f'<div class="home"><h2>{escape(site.name)}</h2><ul>'
-            f'<li><a href="{escape(site.start_path())}">政府信息公开年报</a></li>'
-            '<li><a href="/zwgk/">政务公开</a></li></ul></div>'
+        if not site.prefix:
+            main = (
+                f'<div class="home"><h2>{escape(site.name)}</h2><ul>'
+                f'<li><a href="{escape(site.start_path())}">政府信息公开年报</a></li>'
+                '<li><a href="/zwgk/">政务公开</a></li></ul></div>'
+            )
+            return page_shell(site, site.name, main)
+        # a shared host: the district's portal, one 年报 column per department
+        columns = "".join(
+            f'<li><a href="{escape(s.start_path())}">{escape(s.name)}政府信息公开年报</a></li>'
+            for s in self.host_sites(site.host)
         )
-        return page_shell(site, site.name, main)
+        name = f"{site.gov}人民政府"
+        main = f'<div class="home"><h2>{escape(name)}</h2><ul>{columns}<li><a href="/zwgk/">政务公开</a></li></ul></div>'
+        return page_shell(site, name, main)
 
     def _dataproxy(self, site: Site, params: dict[str, str]) -> Resource:
         start, end = _int(params.get("startrecord", "")), _int(params.get("endrecord", ""))
@@ -358,11 +416,15 @@ class Simulator:
         return bool(rate) and item.body in ("pdf", "html+pdf") and unit(self.seed, site.index, item.docid, "broken_pdf") < (rate or 0)
 
     def robots(self, site: Site) -> str:
+        """The robots.txt of ``site``'s host: one per host, disallowing every column's traps."""
         delay = site.faults.get("crawl_delay")
         delay = self.crawl_delay if delay is None else delay
-        lines = ["User-agent: *", "Disallow: /internal/", "Disallow: /search/", f"Crawl-delay: {delay:g}"]
+        columns = self.host_sites(site.host) if site.prefix else [site]
+        lines = ["User-agent: *", "Disallow: /internal/", "Disallow: /search/"]
+        lines += [f"Disallow: {s.prefix}/internal/" for s in columns if s.prefix]
+        lines.append(f"Crawl-delay: {delay:g}")
         if site.family == "generic" and self.port is not None:
-            lines.append(f"Sitemap: {self.base_url(site.index)}/sitemap.xml")
+            lines += [f"Sitemap: {self.base_url(s.index)}{s.prefix}/sitemap.xml" for s in columns]
         return "\n".join(lines) + "\n"
 
     def antibot_page(self, site: Site) -> Resource:
@@ -396,7 +458,7 @@ class Simulator:
             )
             html = (
                 '<!DOCTYPE html><html><head><meta charset="utf-8"><title>portalsim</title></head><body>'
-                f"<h1>portalsim: {self.n_sites} simulated portals (seed {self.seed})</h1><ul>{rows}</ul>"
+                f"<h1>portalsim: {self.n_sites} simulated portals{self._shape()} (seed {self.seed})</h1><ul>{rows}</ul>"
                 '<p><a href="/_sim/truth.json">truth.json</a> · <a href="/_sim/catalog.yaml">catalog.yaml</a> · '
                 '<a href="/_sim/log.json">log.json</a></p></body></html>'
             )
@@ -464,22 +526,28 @@ class Simulator:
             t.revision = self.revision(s, it)[0]
         return t
 
-    def catalog(self, port: int | None = None) -> dict[str, Any]:
-        """A sources catalog (``scrapers.catalog`` shape) for the simulated sites."""
+    def _shape(self) -> str:
+        return f" × {self.n_columns} columns" if self.n_columns > 1 else ""
+
+    def catalog(self, port: int | None = None, *, rate: float | None = None, concurrency: int = 4) -> dict[str, Any]:
+        """A sources catalog (``scrapers.catalog`` shape) for the simulated sources, one per
+        column. ``rate``/``concurrency`` are each source's politeness (default: ``catalog_rate``
+        requests/s and 4 connections per host; the polite benchmark writes 1 and 1)."""
         p = self._port(port)
+        politeness = {"rate": self.catalog_rate if rate is None else rate, "concurrency": concurrency}
         sources = []
         for s in self.sites():
             base = f"http://{s.ip}:{p}"
             options: dict[str, str | int | float | bool] = {}
             if s.family == "hanweb":
                 options = {"columnid": s.column, "unitid": s.column + 7, "webid": s.webid, "perpage": HANWEB_PERPAGE,
-                           "proxy_path": "/module/web/jpage/dataproxy.jsp"}
+                           "proxy_path": s.proxy_path}
             elif s.family == "jsonapi":
-                options = {"api_url": f"{base}/gkmlpt/api/all/{s.column}?page={{page}}&sid={s.webid}",
+                options = {"api_url": f"{base}{s.api_path}?page={{page}}&sid={s.webid}",
                            "items_key": "articles", "total_key": "total", "url_key": "url", "title_key": "title",
                            "date_key": "first_publish_time", "page_size": self.page_size, "first_page": 1}
             elif s.family == "generic":
-                options = {"sitemap": f"{base}/sitemap.xml"}
+                options = {"sitemap": f"{base}{s.prefix}/sitemap.xml"}
             sources.append(
                 {
                     "key": s.key,
@@ -487,7 +555,7 @@ class Simulator:
                     "start_urls": [base + s.start_path()],
                     "adapter": s.family,
                     "allow_private": True,
-                    "politeness": {"rate": self.catalog_rate, "concurrency": 4},
+                    "politeness": dict(politeness),
                     "max_depth": 2,
                     "tags": ["sim", s.family, s.charset],
                     "options": options,
@@ -495,11 +563,12 @@ class Simulator:
             )
         return {"sources": sources}
 
-    def catalog_yaml(self, port: int | None = None) -> str:
+    def catalog_yaml(self, port: int | None = None, *, rate: float | None = None, concurrency: int = 4) -> str:
         import yaml
 
-        header = f"# portalsim catalog: {self.n_sites} simulated sites, seed {self.seed}\n"
-        return header + yaml.safe_dump(self.catalog(port), allow_unicode=True, sort_keys=False)
+        header = f"# portalsim catalog: {self.n_sites} simulated sites{self._shape()}, seed {self.seed}\n"
+        catalog = self.catalog(port, rate=rate, concurrency=concurrency)
+        return header + yaml.safe_dump(catalog, allow_unicode=True, sort_keys=False)
 
     # ------------------------------------------------------------------ serving
     @asynccontextmanager
