@@ -14,8 +14,7 @@ run) and report medians; Prefect runs against a private fresh local server:
   list pages only) and one with ``--revalidate`` (a conditional GET per stored report);
 * Prefect's share: the same 1,000-report crawl through ``crawl_all`` (a local Prefect
   server, reused or started once) against the plain pipeline; the CPU behind it (the
-  server's, and the crawl process's over plain), and Prefect's floor: the same number of
-  subflows and tasks with no work in them;
+  server's, and the crawl process's over plain), per source;
 * peak RSS of the crawl process plus its parse workers;
 * start-up of ``govreports crawl`` to its first HTTP request (as the simulator saw it);
 * the reference a user would otherwise write: Scrapy + trafilatura + SQLite (text only)
@@ -175,7 +174,7 @@ def _child(mode: str, catalog: str, db: str, archive: str) -> None:
         import flows
 
         flows.logs_to_api_only()  # as ``govreports crawl`` runs it: progress bars, no log lines
-        from flows.crawl import crawl_all
+        from flows.crawl import crawl_all, run_data
     t0 = time.perf_counter()
     cpu0 = os.times()
     workers_mb: list[float] = []
@@ -193,7 +192,7 @@ def _child(mode: str, catalog: str, db: str, archive: str) -> None:
             )
 
         state = asyncio.run(go())
-        results = state.result()["sources"]
+        results = run_data(state)["sources"]
     wall = time.perf_counter() - t0
     cpu1 = os.times()
     # this process and its parse workers (reaped at pool shutdown), not the simulator
@@ -213,62 +212,6 @@ def _proc_cpu(pid: int | None) -> float | None:
     except (OSError, IndexError):
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _floor_child(sources: str, tasks: str) -> None:
-    """Prefect's own cost for a crawl's shape with no work in it: a parent flow starting one
-    subflow per source (as many at once as ``crawl_all``), each running ``tasks`` no-op
-    tasks with the crawl's task options. Prints wall and this process's CPU as JSON."""
-    import asyncio
-
-    import flows
-
-    flows.logs_to_api_only()
-    from prefect import flow, task
-
-    from flows.crawl import _TASK
-    from govreports.settings import get_settings
-
-    n_sources, n_tasks = int(sources), int(tasks)
-    at_once = get_settings().source_concurrency
-
-    @task(name="no-op", **_TASK)  # type: ignore[call-overload]
-    async def no_op(i: int) -> int:
-        return i
-
-    @flow(name="floor-source", retries=0, persist_result=False, log_prints=False)
-    async def one_source(key: str) -> str:
-        for i in range(n_tasks):
-            await no_op(i)
-        return key
-
-    @flow(name="floor-all", retries=0, persist_result=False, log_prints=False)
-    async def all_sources() -> None:
-        sem = asyncio.Semaphore(at_once)
-
-        async def one(key: str) -> None:
-            async with sem:
-                await one_source(key, return_state=True)  # type: ignore[call-overload]
-
-        await asyncio.gather(*(one(f"site{i}") for i in range(n_sources)))
-
-    t0, cpu0 = time.perf_counter(), os.times()
-    asyncio.run(all_sources())
-    cpu1 = os.times()
-    print(json.dumps({"wall": time.perf_counter() - t0, "cpu_self": (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1])}))
-
-
-def _floor(sources: int, tasks: int, server_pid: int | None) -> dict[str, Any]:
-    """``_floor_child`` in its own process, with the Prefect server's CPU over the same span."""
-    cmd = [sys.executable, "-m", "bench.crawl", "--floor", str(sources), str(tasks)]
-    before = _proc_cpu(server_pid)
-    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    after = _proc_cpu(server_pid)
-    if out.returncode != 0:
-        raise RuntimeError(f"the Prefect floor run failed ({out.returncode}): {out.stderr[-2000:]}")
-    res = dict(json.loads(out.stdout.strip().splitlines()[-1]))
-    res["server_cpu"] = None if before is None or after is None else after - before
-    return res
 
 
 def _workers_peak_rss(res: Any) -> list[float]:
@@ -503,31 +446,24 @@ def _compare_1k(label: str, sim: SimProcess, catalog: Path, tmp: Path, rounds: i
 
 def _prefect_cost_rows(label: str, sim: SimProcess, cpu_self: dict[str, list[float]], server_cpu: list[float],
                        api: Any, plain_wall: float, rows: list[dict[str, Any]]) -> None:
-    """Where Prefect's share goes, and how much of it is Prefect's own floor.
+    """Where Prefect's share goes: its server's CPU and its engine's in the crawl process.
 
-    The crawl keeps both cores busy, so every CPU second Prefect spends (its server, and its
-    engine in the crawl process) is about half a second of wall. The floor runs the same
-    shape (one subflow per site, the crawl's tasks per subflow) with no work in it.
+    The crawl keeps both cores busy, so every CPU second Prefect spends is about half a second
+    of wall. A crawl is one flow run with no subflows or tasks (``flows.crawl``): what is left
+    is that run's own cost (deployment, run creation, states, two artifacts).
     """
-    sites, per_site = sim.kwargs["sites"], sim.kwargs["reports_per_site"]
-    tasks = 1 + 3 * -(-per_site // BATCH)  # discover, then fetch / parse / upsert per batch
+    sites = sim.kwargs["sites"]
     client = _median(cpu_self["prefect"]) - _median(cpu_self["plain"])
-    floor = _floor(sites, tasks, api.pid)
-    if not server_cpu or floor["server_cpu"] is None:  # a shared server: its CPU is not ours to read
+    if not server_cpu:  # a shared server: its CPU is not ours to read
         rows.append(_row(f"prefect overhead {label}: CPU", client, "s",
                          "crawl process over plain (medians); the server's CPU is not measured on a shared server"))
-        rows.append(_row(f"prefect floor {label}", floor["wall"], "s",
-                         f"{sites} subflows × {tasks} no-op tasks, nothing crawled; client CPU {floor['cpu_self']:.2f} s"))
         return
     server = _median(server_cpu)
     rows.append(_row(f"prefect overhead {label}: CPU", client + server, "s",
-                     f"server {server:.2f} s + crawl process +{client:.2f} s over plain (medians); "
+                     f"server {server:.2f} s + crawl process {client:+.2f} s over plain (medians); "
                      f"on 2 busy cores ≈ {(client + server) / 2:.2f} s of wall"))
-    total = floor["cpu_self"] + floor["server_cpu"]
-    rows.append(_row(f"prefect floor {label}", floor["wall"], "s",
-                     f"{sites} subflows × {tasks} no-op tasks, nothing crawled: CPU server {floor['server_cpu']:.2f} s "
-                     f"+ client {floor['cpu_self']:.2f} s; half of that CPU is {100 * total / 2 / plain_wall:.0f} % "
-                     "of the plain crawl's wall"))
+    rows.append(_row(f"prefect overhead {label}: CPU per source", 1000 * (client + server) / sites, "ms/source",
+                     f"{sites} sources in one flow run"))
 
 
 def _bytecode_cache() -> str:
@@ -635,8 +571,6 @@ def _run(quick: bool, api: Any) -> list[dict[str, Any]]:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child(*sys.argv[2:6])
-    elif len(sys.argv) > 1 and sys.argv[1] == "--floor":
-        _floor_child(*sys.argv[2:4])
     elif len(sys.argv) > 1 and sys.argv[1] == "--scrapy":
         _scrapy_child(*sys.argv[2:5])
     else:

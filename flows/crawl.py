@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from govreports.settings import Settings
     from scrapers.catalog import Politeness, Source
 
-__all__ = ["ON_DEMAND", "SourcesFailed", "crawl_all", "crawl_source", "crawl_summary_tables", "progress_hook", "run_deployed"]
+__all__ = ["ON_DEMAND", "SourcesFailed", "crawl_all", "crawl_source", "crawl_summary_tables", "progress_hook", "run_data", "run_deployed"]
 
 #: a progress callback installed by the CLI around a flow call
 progress_hook: contextvars.ContextVar[ProgressFn | None] = contextvars.ContextVar("govreports_progress", default=None)
@@ -198,6 +198,14 @@ async def crawl_source(
     return await crawl_sources([source], settings, politeness=politeness, batch_size=batch_size,
                                revalidate=revalidate, key=f"crawl-{source_key.replace('_', '-')}",
                                hosts=catalog.hosts)
+
+
+def run_data(state: State[Any]) -> dict[str, Any]:
+    """What a crawl run returned, completed or failed (a failed run's is in ``SourcesFailed``)."""
+    got = state.result(raise_on_failure=False)
+    data = got.data if isinstance(got, SourcesFailed) else got
+    assert isinstance(data, dict), f"not a crawl run's result: {got!r}"
+    return data
 
 
 async def run_deployed(fl: Any, parameters: dict[str, Any]) -> State[Any]:

@@ -50,7 +50,7 @@ async def _flow_runs(name: str) -> list[Any]:
 
 
 def test_crawl_all_matches_ground_truth_and_isolates_the_failing_source(crawl_env: dict[str, Any]) -> None:
-    from flows.crawl import crawl_all
+    from flows.crawl import crawl_all, run_data
 
     sim, db = crawl_env["sim"], crawl_env["db"]
     truth = sim.ground_truth(crawl_env["port"])
@@ -79,7 +79,7 @@ def test_crawl_all_matches_ground_truth_and_isolates_the_failing_source(crawl_en
     assert states == {"site0": "COMPLETED", "site1": "COMPLETED", "site2": "COMPLETED", "site3": "FAILED"}
 
     # the failure is explained: in the parent's data, the markdown artifact and the fetch log
-    data = state.result(raise_on_failure=False).data  # flows.crawl.SourcesFailed
+    data = run_data(state)
     site3 = next(s for s in data["sources"] if s["source_key"] == "site3")
     assert site3["state"] == "failed" and "blocked" in site3["error"]
     assert rows(db, "SELECT COUNT(*) FROM fetch_log WHERE source_key = 'site3' AND error_kind = 'blocked'")[0][0] >= 1
