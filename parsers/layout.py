@@ -167,6 +167,9 @@ def _lines(boxes: Sequence[TextBox], em: float) -> list[_Line]:
         mid = (b.y0 + b.y1) / 2
         if centre is not None and abs(mid - centre) <= same_line:
             groups[-1].append(b)
+            # the line's centre follows its boxes: one stray box (a vertical label's
+            # character between two rows) must not decide where the row's line lies
+            centre += (mid - centre) / len(groups[-1])
         else:
             groups.append([b])
             centre = mid
@@ -463,6 +466,7 @@ def _attach(rows: list[_Row], block: _Block, rules: Sequence[Rule], em: float) -
     ruled = [r for r in rules if r.y1 - r.y0 < em * 0.5 and r.x0 < x1 and r.x1 > x0
              and block.lines[0].y0 - em < r.y0 < block.lines[-1].y1 + em]
     use_rules = len(ruled) >= 2
+    ahead: dict[int, int] = {}
     i = 0
     while i < len(rows):
         r = rows[i]
@@ -481,7 +485,9 @@ def _attach(rows: list[_Row], block: _Block, rules: Sequence[Rule], em: float) -
             marker = bool(_MARKER.match(r.label[0]))
             d_prev = r.y - rows[prev].y if prev is not None else None
             d_next = rows[nxt].y - r.y if nxt is not None else None
-            next_numbered = nxt is not None and bool(rows[nxt].label) and bool(_MARKER.match(rows[nxt].label[0]))
+            # the next row's own first label line, not one this loop moved in front of it
+            own = rows[nxt].label[ahead.get(id(rows[nxt]), 0):] if nxt is not None else []
+            next_numbered = bool(own) and bool(_MARKER.match(own[0]))
             if marker and nxt is not None and not next_numbered and d_next is not None and d_next < em * 4:
                 target = nxt
             elif not marker and d_prev is not None and (d_next is None or d_prev <= d_next) and d_prev < em * 4:
@@ -493,8 +499,10 @@ def _attach(rows: list[_Row], block: _Block, rules: Sequence[Rule], em: float) -
             continue
         if target < i:
             rows[target].label.extend(r.label)
-        else:
-            rows[target].label[:0] = r.label
+        else:  # after the lines of its label already moved in, before the row's own line
+            at = ahead.get(id(rows[target]), 0)
+            rows[target].label[at:at] = r.label
+            ahead[id(rows[target])] = at + len(r.label)
         del rows[i]
 
 
