@@ -2,10 +2,10 @@
 
 pypdfium2 reads a page's text layer in 1–5 ms where pdfplumber needs 60–80 ms,
 and both decode Chinese CID fonts. Every character goes with its box (and every
-ruling line of a page that holds a table) to ``parsers.layout.read_layout``, which
+ruling line of a page that holds a table) to ``parsers.layout.read_pages``, which
 lays prose out like ``pdftotext -layout`` and reads tables by position: rows by
 baseline and ruling lines, columns by the header's x-ranges, each table row one
-tab-separated line. OCR hands its boxes to the same function.
+tab-separated line. OCR hands its boxes to ``read_layout``, the same reader.
 
 Pages without a usable text layer (scans, ``(cid:NNN)`` garbage) are flagged
 for OCR; a document with none at all is refused as ``no_text_layer``.
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from parsers.errors import ErrorKind, ParseError
-from parsers.layout import Rule, TextBox, read_layout
+from parsers.layout import Box, Rule, read_pages
 from parsers.limits import Limits, run_isolated
 from parsers.record import ExtractedDoc
 
@@ -59,8 +59,9 @@ def _page_unicode(textpage: object, n: int, pdfium_c: object) -> str | None:
     return text
 
 
-def _chars(textpage: object, pdfium_c: object) -> list[tuple[str, float, float, float, float]]:
-    """Every character with ink and its loose box (left, bottom, right, top).
+def _chars(textpage: object, pdfium_c: object, height: float) -> list[Box]:
+    """Every character with ink and its loose box as (char, left, top, right, bottom),
+    y measured down from the page's top edge (``height``) as ``parsers.layout`` wants it.
 
     Loose boxes span the font's full ascent/descent and advance width, so digits
     and CJK on one baseline share a vertical centre and adjacent glyphs touch:
@@ -82,12 +83,12 @@ def _chars(textpage: object, pdfium_c: object) -> list[tuple[str, float, float, 
     rect = c.FS_RECTF()
     prect = ctypes.byref(rect)
     get_box = c.FPDFText_GetLooseCharBox
-    out: list[tuple[str, float, float, float, float]] = []
+    out: list[Box] = []
     blank = _BLANK
     for i, ch in enumerate(text):
         if ch in blank or not get_box(textpage, i, prect):
             continue
-        out.append((ch, rect.left, rect.bottom, rect.right, rect.top))
+        out.append((ch, rect.left, height - rect.top, rect.right, height - rect.bottom))
     return out
 
 
@@ -135,27 +136,24 @@ def _rules(page: object, height: float, number: int, pdfium_c: object) -> list[R
     return out
 
 
-def _page_boxes(doc: object, index: int, pdfium_c: object) -> tuple[list[TextBox], list[Rule], str, bool]:
+def _page_boxes(doc: object, index: int, pdfium_c: object) -> tuple[list[Box], list[Rule], bool]:
     """A page's character boxes (y downward), its ruling lines when it may hold a table,
-    its characters in order, and whether it needs OCR."""
+    and whether it needs OCR."""
     page = doc[index]  # type: ignore[index]
     try:
+        height = page.get_height()
         textpage = page.get_textpage()
         try:
-            chars = _chars(textpage.raw, pdfium_c)
+            chars = _chars(textpage.raw, pdfium_c, height)
         finally:
             textpage.close()
-        height = page.get_height()
-        number = index + 1
-        boxes = [TextBox(number, left, height - top, right, height - bottom, ch)
-                 for ch, left, bottom, right, top in chars]
-        text = "".join(ch for ch, *_ in chars)
-        rules = _rules(page, height, number, pdfium_c) if len(_DIGITS.findall(text)) >= _MIN_TABLE_DIGITS else []
+        text = "".join([c[0] for c in chars])
+        rules = _rules(page, height, index + 1, pdfium_c) if len(_DIGITS.findall(text)) >= _MIN_TABLE_DIGITS else []
         image = pdfium_c.FPDF_PAGEOBJ_IMAGE  # type: ignore[attr-defined]
         ocr = _needs_ocr(text, lambda: any(True for _ in page.get_objects(filter=[image], max_depth=1)))
     finally:
         page.close()
-    return boxes, rules, text, ocr or not text.strip()
+    return chars, rules, ocr or not text.strip()
 
 
 def pdf_pages(data: bytes, max_pages: int) -> PdfResult:
@@ -177,20 +175,20 @@ def pdf_pages(data: bytes, max_pages: int) -> PdfResult:
             return ("error", "corrupt", "corrupt: the PDF has no pages")
         if n > max_pages:
             return ("error", "too_large", f"too large: {n} pages, over the cap of {max_pages}")
-        boxes: list[TextBox] = []
+        pages: list[list[Box]] = []
         rules: list[Rule] = []
         ocr: list[int] = []
         for index in range(n):
             try:
-                page_boxes, page_rules, _text, needs_ocr = _page_boxes(doc, index, pdfium_c)
+                page_boxes, page_rules, needs_ocr = _page_boxes(doc, index, pdfium_c)
             except pdfium.PdfiumError:
                 page_boxes, page_rules, needs_ocr = [], [], True  # a damaged page: flag it, keep the others
-            boxes.extend(page_boxes)
+            pages.append(page_boxes)
             rules.extend(page_rules)
             if needs_ocr:
                 ocr.append(index + 1)
-        layout = read_layout(boxes, rules)
-        texts = layout.pages + [""] * (n - len(layout.pages))
+        layout = read_pages(pages, rules)
+        texts = layout.pages
         return ("ok", texts, ocr, layout.tables, layout.warnings)
     finally:
         doc.close()
