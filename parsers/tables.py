@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from parsers.numbers import Tok, parse_number, split_runs, to_stat, tokenize
+from parsers.numbers import Tok, parse_number, split_runs, to_stat, tokenize_lines
 from parsers.record import Format
 
 __all__ = ["COLUMNS", "TableResult", "parse_statutory_tables"]
@@ -95,7 +95,11 @@ class _Stream:
 
     Keywords are searched in the label text alone (``text``), so a label that
     wraps around its own number cells in PDF layout ("确认或重新出 / 1 0 0 … /
-    具已获取信息") still reads as one label.
+    具已获取信息") still reads as one label. A merged cell printed one character
+    per line down the table's left side puts a stray character in front of row
+    labels ("六  正、行政机关…" splits 不补正): a keyword not found in ``text`` is
+    also searched in ``clean``, the label text without such line-initial single
+    characters.
     """
 
     toks: list[Tok]
@@ -103,31 +107,54 @@ class _Stream:
     owner: list[int]  # token index of each character of comp
     text: str  # comp without the cell markers
     text_pos: list[int]  # position in comp of each character of text
+    clean: str  # text without stray single characters at line starts
+    clean_pos: list[int]  # position in comp of each character of clean
 
     @classmethod
-    def of(cls, toks: list[Tok]) -> _Stream:
+    def of(cls, lines: list[list[Tok]]) -> _Stream:
         comp: list[str] = []
         owner: list[int] = []
-        for i, t in enumerate(toks):
-            piece = "".join(t.value.split()) if t.kind == "text" else "\x00"
-            comp.append(piece)
-            owner.extend([i] * len(piece))
+        toks: list[Tok] = []
+        stray: set[int] = set()  # comp positions of stray characters
+        pos = 0
+        for line in lines:
+            for j, t in enumerate(line):
+                i = len(toks)
+                toks.append(t)
+                piece = "".join(t.value.split()) if t.kind == "text" else "\x00"
+                if j == 0 and t.kind == "text" and len(piece) == 1 and not piece.isascii():
+                    stray.add(pos)
+                comp.append(piece)
+                owner.extend([i] * len(piece))
+                pos += len(piece)
         joined = "".join(comp)
         text_pos = [i for i, ch in enumerate(joined) if ch != "\x00"]
-        return cls(toks, joined, owner, joined.replace("\x00", ""), text_pos)
+        clean_pos = [i for i in text_pos if i not in stray] if stray else text_pos
+        clean = "".join(joined[i] for i in clean_pos) if stray else joined.replace("\x00", "")
+        return cls(toks, joined, owner, joined.replace("\x00", ""), text_pos, clean, clean_pos)
 
     def find(self, words: Sequence[str], start: int, end: int | None = None) -> tuple[int, int] | None:
         """Earliest match of any word within comp[start:end], as (start, end) positions in comp."""
-        tstart = bisect.bisect_left(self.text_pos, start)
-        tstop = len(self.text) if end is None else bisect.bisect_left(self.text_pos, end)
+        best = self._find(self.text, self.text_pos, words, start, end)
+        if self.clean_pos is not self.text_pos:
+            other = self._find(self.clean, self.clean_pos, words, start, end)
+            if other is not None and (best is None or other[0] < best[0]):
+                return other
+        return best
+
+    @staticmethod
+    def _find(text: str, text_pos: list[int], words: Sequence[str], start: int,
+              end: int | None) -> tuple[int, int] | None:
+        tstart = bisect.bisect_left(text_pos, start)
+        tstop = len(text) if end is None else bisect.bisect_left(text_pos, end)
         best: tuple[int, int] | None = None
         for w in words:
-            i = self.text.find(w, tstart, tstop)
+            i = text.find(w, tstart, tstop)
             if i >= 0 and (best is None or i < best[0]):
                 best = (i, i + len(w))
         if best is None:
             return None
-        return self.text_pos[best[0]], self.text_pos[best[1] - 1] + 1
+        return text_pos[best[0]], text_pos[best[1] - 1] + 1
 
     def cells(self, start: int, end: int) -> list[Tok]:
         """Number and blank tokens whose characters lie in comp[start:end]."""
@@ -430,7 +457,7 @@ def parse_statutory_tables(text: str, fmt: Format, prose: frozenset[int]) -> Tab
     if first is None:
         out.warnings.append("no statutory tables (第二十条 / 本年新收) found")
         return out
-    stream = _Stream.of(tokenize(text[first.start():]))
+    stream = _Stream.of(tokenize_lines(text[first.start():]))
     app = stream.find(_APP_HEAD[0][1], 0)
     # the sub-table headings "第二十条第（一）项", not a sentence citing the article
     art20 = stream.find(("第二十条第（", "第二十条第(", "第二十条（", "第二十条("), 0, app[0] if app else None)

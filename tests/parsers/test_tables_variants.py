@@ -307,3 +307,32 @@ def test_label_wrapped_around_its_cells_in_layout_text() -> None:
     )
     rec = _parse(HEAD + text + TAIL)
     assert _table_stats(rec) == _expect(values)
+
+
+def _layout_with_vertical_groups(rows: list[tuple[str, str]], values: dict[str, list[int]]) -> str:
+    """``pdftotext -layout`` of a table whose merged group cells print one character per line:
+    each row line starts with a stray character of 三、本年度办理结果 / （六）其他处理 …, and
+    a wrapped label gets one in front of its second line, inside a keyword (逾期不补 | 六 正)."""
+    stray = iter("三、本年度办理结果（三）不予公开（四）无法提供（五）不予处理（六）其他处理" * 2)
+    lines = ["三、收到和处理政府信息公开申请情况",
+             "                     自然人   商业企业   科研机构   社会公益组织   法律服务机构   其他   总计"]
+    for key, label in rows:
+        own = label.split("\t")[-1]
+        cells = "".join(f"{x:>9}" for x in values[key])
+        if len(own) > 14:
+            lines.append(f"{next(stray)}     {own[:14]}")
+            lines.append(f"{next(stray)}     {own[14:]:<30}{cells}")
+        else:
+            lines.append(f"{next(stray)}     {own:<30}{cells}")
+    return "\n".join(lines) + "\n"
+
+
+def test_layout_text_tolerates_stray_characters_in_front_of_row_labels() -> None:
+    values = _values(ROWS_2021)
+    values["other.overdue_correction"] = [2, 0, 0, 0, 0, 0, 2]
+    values["granted"] = [1, 1, 0, 0, 1, 0, 3]
+    text = HEAD + _layout_with_vertical_groups(ROWS_2021, values) + TAIL
+    assert "逾期不补\n）     正、行政机关" in text  # the keyword 不补正 is cut by a stray character
+    rec = _parse(text)
+    assert _table_stats(rec) == _expect(values)
+    assert rec.table_source == "text"
