@@ -91,10 +91,13 @@ def build_record(doc: ExtractedDoc) -> Record:
     warnings: list[str] = list(doc.warnings)
 
     title = find_title(text)
-    meta_title = clean_title(doc.title) if doc.title else None
-    if (title is None and meta_title and year_from_title(meta_title) and re.search(r"报告|年报", meta_title)
-            and any(w in meta_title for w in _REPORT_WORDS)):
-        title = meta_title
+    # a page <title> carries the site's name after the report's ("…年度报告_平潭综合实验区"): cut it off
+    meta_title = (find_title(doc.title) or clean_title(doc.title)) if doc.title else None
+    if (meta_title and year_from_title(meta_title) and re.search(r"报告|年报", meta_title)
+            and any(w in meta_title for w in _REPORT_WORDS)
+            and (title is None or (agency_from_title(title) is None and agency_from_title(meta_title) is not None
+                                   and year_from_title(title) == year_from_title(meta_title)))):
+        title = meta_title  # the page's <title> or ArticleTitle names the agency the body's heading leaves out
     if not _is_report(comp, title, meta_title):
         raise ParseError(
             "not_a_report", "not a report: no 政府信息公开 annual report wording (title, 年度报告, statutory tables)")
