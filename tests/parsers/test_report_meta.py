@@ -243,3 +243,18 @@ def test_top_level_headings_numbered_by_part_or_bracket(text: str) -> None:
     sections = split_sections(text)
     assert [s.heading for s in sections] == ["概述", "主动公开政府信息情况", "依申请公开政府信息情况", "存在的问题和改进措施"]
     assert [s.number for s in sections] == ["一", "二", "三", "四"]
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("联系电话：0591-22033456、22033457。", "0591-22033456"),
+        ("联系电话为0591-22033456。", "0591-22033456"),
+        ("电话号码：0591-22033456", "0591-22033456"),
+        ("咨询电话：0591-22033456转8012", "0591-22033456转8012"),
+        ("联系电话：（0591）22033456，传真：0591-22033457", "（0591）22033456"),
+        ("受理公开电话 97 件", None),
+    ],
+)
+def test_phone_numbers_in_flattened_text(text: str, phone: str | None) -> None:
+    assert find_contact(text).phone == phone
