@@ -24,7 +24,9 @@ _STYLES = (
     re.compile(r"第" + _NUMERAL + r"部分[ \t]*[、.．:：]?[ \t]*"),
     re.compile(r"[（(]" + _NUMERAL + r"[)）][ \t]*"),
 )
-_BEFORE = frozenset("\n。；;）) \t\u3000…！!？?0123456789")
+#: what may stand right before a heading's numeral: a sentence or line end, a table cell's
+#: number or unit, or the title's last character when flattened page text runs it into 一、
+_BEFORE = frozenset("\n。；;）) \t\u3000…！!？?0123456789告报元")
 _TABLE_ROW_WORDS = ("本年新收", "上年结转", "本年度办理结果", "结转下年度", "下年度继续办理")
 _HEADING_END_WORD = re.compile(r"(?:情况|概述|措施|事项|问题|说明|总结|计划|目标|附表|附件)")
 _BODY_START = re.compile(r"[（(\[\d]|[。；;：:，,]|\s")

@@ -206,6 +206,12 @@ def _app_row_candidates(cells: list[Tok]) -> list[list[float | int | None]]:
     if len(cells) < 7:
         runs = [t.value.lstrip("+") for t in cells]
         cands = split_runs(runs, 7, _row_ok)
+        if not cands:
+            # the row's own total is misprinted (大渡口 2020: 10+1 → 10): no split adds up, so every
+            # split is a candidate and the column checks choose (a warning says so)
+            cands = split_runs(runs, 7, None)
+            if len(cands) == 1:
+                cands = cands * 2  # still reported as read by arithmetic
         return [list(c) for c in cands]
     # more number cells than columns: a stray cell; keep readings whose arithmetic holds
     vals = [_value(t) for t in cells]
@@ -358,11 +364,21 @@ def _parse_review(stream: _Stream, start: int, out: TableResult) -> None:
     if len(cells) == 15:
         values = [_value(t) for t in cells]
     elif cells and all(t.kind == "num" for t in cells) and len(cells) < 15:
-        cands = split_runs([t.value for t in cells], 15, _groups_ok)
+        runs = [t.value for t in cells]
+        cands = split_runs(runs, 15, _groups_ok)
         if cands:
             values = list(cands[0])
             if len(cands) > 1:
                 out.warnings.append("review/litigation table: run-together cells read by arithmetic")
+        elif len(runs) == 1 and 15 < len(runs[0]) <= 17:
+            # more digits than 15 single-digit cells can hold: a stray cell ran into the row; keep
+            # the reading when every way of dropping one digit that balances gives the same cells
+            found = {tuple(c) for drop in range(len(runs[0]))
+                     for c in split_runs([runs[0][:drop] + runs[0][drop + 1:]], 15, _groups_ok)}
+            if len(found) == 1:
+                values = list(found.pop())
+                out.warnings.append(f"review/litigation table: {len(runs[0])} digits run together under 15 "
+                                    "columns; dropped one stray digit so that each total adds up")
     elif len(cells) > 15:
         vals = [_value(t) for t in cells]
         extra = len(vals) - 15
@@ -389,12 +405,47 @@ def _parse_review(stream: _Stream, start: int, out: TableResult) -> None:
                 out.stats[f"{group}.{res}"] = v
 
 
-def _art20_candidates(cells: list[Tok], n: int, prose: frozenset[int], wan_cols: set[int]) -> list[float | int | None] | None:
+def _signed_split(cells: list[Tok], n: int, prose: frozenset[int], change_col: int) -> list[float | int | None] | None:
+    """Run-together cells of a 2019 第二十条 row whose 本年增/减 carries its sign ("696-3215718").
+
+    The sign says where the change cell starts, not where it ends: every split is a
+    candidate, and a cell is kept only when all candidates agree on it or the prose
+    confirms one reading. A shifted cell is worse than a missing one.
+    """
+    runs = [t.value.lstrip("+-") for t in cells]
+    if not all(r.isdigit() for r in runs):
+        return None
+    cands = split_runs(runs, n, None, limit=4096)
+    if not cands:
+        return None
+    starts, pos = {}, 0
+    for t, r in zip(cells, runs, strict=True):
+        if t.value[:1] in "+-":
+            starts[pos] = -1 if t.value[0] == "-" else 1
+        pos += len(r)
+    signed: list[list[int]] = []
+    for c in cands:
+        offsets = [sum(len(str(v)) for v in c[:i]) for i in range(len(c))]
+        if [i for i, o in enumerate(offsets) if o in starts] != [change_col]:
+            continue  # the signed cell is the 本年增/减 column, and only it
+        signed.append([v * starts.get(o, 1) for v, o in zip(c, offsets, strict=True)])
+    if not signed:
+        return None
+    confirmed = [c for c in signed if all(abs(v) in prose for v in c if abs(v) >= 10)]
+    pool = confirmed if len(confirmed) == 1 else signed
+    return [pool[0][i] if all(c[i] == pool[0][i] for c in pool) else None for i in range(n)]
+
+
+def _art20_candidates(cells: list[Tok], n: int, prose: frozenset[int], wan_cols: set[int],
+                      change_col: int | None = None) -> list[float | int | None] | None:
     cells = _trim(cells, n)
     if len(cells) == n:
         return [_value(t, i in wan_cols) for i, t in enumerate(cells)]
     if len(cells) > n:
         return [_value(t, i in wan_cols) for i, t in enumerate(cells[:n])]
+    if change_col is not None and cells and all(t.kind == "num" for t in cells) and any(
+            t.value[:1] in "+-" for t in cells):
+        return _signed_split(cells, n, prose, change_col)
     if not cells or any(t.kind != "num" or not t.value.isdigit() for t in cells):
         return None
     cands = split_runs([t.value for t in cells], n, None, limit=4096)
@@ -426,18 +477,30 @@ def _parse_art20(stream: _Stream, start: int, end: int, fmt: Format, prose: froz
         nxt = found[i + 1][1] if i + 1 < len(found) else end
         # stop at the next "第二十条" sub-table heading or at label text after the cells
         cells: list[Tok] = []
+        sign = ""
+        last = -1
         pos = kw_end
         while pos < nxt:
             ch = stream.comp[pos]
             if ch == "\x00":
-                tok = stream.toks[stream.owner[pos]]
-                if not cells or cells[-1] is not tok:
+                owner = stream.owner[pos]
+                if owner != last:
+                    tok = stream.toks[owner]
+                    if sign and tok.kind == "num" and tok.value[:1] not in "+-":
+                        tok = Tok("num", sign + tok.value, tok.unit)  # "696-3215718": the sign ran into the cells
                     cells.append(tok)
+                    last = owner
+                sign = ""
             elif cells and stream.comp.startswith("第二十条", pos):
                 break
+            else:
+                sign = {"-": "-", "－": "-", "−": "-", "+": "+", "＋": "+"}.get(ch, "") if cells else ""
             pos += 1
         wan_cols = {j for j, c in enumerate(cols) if c.endswith("_wan")}
-        vals = _art20_candidates(cells, len(cols), prose, wan_cols)
+        vals = _art20_candidates(cells, len(cols), prose, wan_cols, cols.index("change") if "change" in cols else None)
+        if vals is not None and None in vals and len(cells) < len(cols):
+            out.warnings.append(f"第二十条 table row {key}: run-together cells split more than one way; "
+                                "kept only the cells every reading agrees on")
         if vals is None:
             if cells:
                 out.warnings.append(f"第二十条 table row {key}: cannot read {len(cells)} cell(s) as {len(cols)}")
