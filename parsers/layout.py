@@ -527,15 +527,12 @@ def _attach(rows: list[_Row], block: _Block, rules: Sequence[Rule], em: float) -
 # --- pages ---------------------------------------------------------------------------------
 
 
-def _read_page(page: int, boxes: Sequence[Box], rules: Sequence[Rule],
-               carried: list[tuple[float, float]] | None, layout: Layout) -> list[tuple[float, float]] | None:
-    em = _em(boxes)
-    lines = _lines(boxes, em)
-    x_min = min(map(itemgetter(1), boxes))
-    blocks = _blocks(lines, em)
-    placed: dict[int, list[tuple[float, str]]] = {}
-    skip: set[int] = set()
-    for block in blocks:
+def _placed_blocks(page: int, lines: list[_Line], rules: Sequence[Rule], em: float,
+                   carried: list[tuple[float, float]] | None, layout: Layout,
+                   ) -> tuple[list[tuple[_Block, list[tuple[float, str]]]], list[tuple[float, float]] | None]:
+    """The page's table blocks read by position, each with its rows as (y, text)."""
+    placed: list[tuple[_Block, list[tuple[float, str]]]] = []
+    for block in _blocks(lines, em):
         if sum(1 for ln in block.lines if ln.tabular()) < 2 and not block.header:
             continue  # a lone line with a number apart is not a table
         rows = _read_block(block, page, rules, em, carried, layout.warnings)
@@ -543,17 +540,27 @@ def _read_page(page: int, boxes: Sequence[Box], rules: Sequence[Rule],
             continue
         carried = block.columns
         layout.tables += 1
-        first = lines.index(block.lines[0])
-        placed[first] = rows
-        skip.update(id(ln) for ln in block.lines)
+        placed.append((block, sorted(rows, key=lambda r: r[0])))
+    return placed, carried
+
+
+def _read_page(page: int, boxes: Sequence[Box], rules: Sequence[Rule],
+               carried: list[tuple[float, float]] | None, layout: Layout) -> list[tuple[float, float]] | None:
+    em = _em(boxes)
+    lines = _lines(boxes, em)
+    x_min = min(map(itemgetter(1), boxes))
+    placed, carried = _placed_blocks(page, lines, rules, em, carried, layout)
+    starts = {id(b.lines[0]): (b, rows) for b, rows in placed}
+    skip = {id(ln) for b, _rows in placed for ln in b.lines}
     rendered: list[str] = []
     prev_y1: float | None = None
-    for i, line in enumerate(lines):
-        if i in placed:
+    for line in lines:
+        if id(line) in starts:
+            block, rows = starts[id(line)]
             if prev_y1 is not None and line.y0 - prev_y1 > em * 1.2:
                 rendered.append("")
-            rendered.extend(text for _, text in sorted(placed[i], key=lambda r: r[0]))
-            prev_y1 = next(b.lines[-1].y1 for b in blocks if b.lines[0] is line)
+            rendered.extend(text for _, text in rows)
+            prev_y1 = block.lines[-1].y1
             continue
         if id(line) in skip:
             continue

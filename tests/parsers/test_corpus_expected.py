@@ -144,6 +144,7 @@ def test_html_twin_gives_the_same_record(page: str, report_schema: dict[str, Any
     assert {k: getattr(rec.contact, k) for k in exp["contact"]} == exp["contact"]
     assert [s.heading for s in rec.sections] == exp["section_headings"]
     assert {c.rule for c in rec.checks if not c.ok} == set(exp["failing_checks"])
+    assert rec.table_source == ("html" if exp["format"] != "legacy" else None)
 
 
 def test_real_pdf_through_the_pdf_path(report_schema: dict[str, Any]) -> None:
