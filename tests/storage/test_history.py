@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from storage_helpers import T0, dump_tables, make_item
 
+from parsers.record import PARSER_VERSION
 from storage import DocumentItem, FetchEntry, RunCounts, RunSummary, Store, UpsertCounts, Validators
 
 URL = "http://127.0.0.1:8000/zwgk/zfxxgknb/00001.htm"
@@ -30,7 +31,7 @@ def test_documents_keep_first_seen_and_validators_through_304(store: Store) -> N
     store.upsert_documents([DocumentItem("s", URL, t1, 304)])
     row = _doc(store)
     assert row.sha256 == "a" * 64 and row.etag == '"v1"' and row.http_status == 304
-    assert store.stored_sources(["s"], "1")["s"].validators == {URL: Validators('"v1"', None, "a" * 64)}
+    assert store.stored_sources(["s"], PARSER_VERSION)["s"].validators == {URL: Validators('"v1"', None, "a" * 64)}
     t2 = T0 + timedelta(days=2)
     store.upsert_documents([DocumentItem("s", URL, t2, 200, sha256="b" * 64)])
     row = _doc(store)
@@ -39,8 +40,8 @@ def test_documents_keep_first_seen_and_validators_through_304(store: Store) -> N
     store.upsert_documents([DocumentItem("s", URL, t3, 503, error_kind="http", error_reason="HTTP 503")])
     row = _doc(store)
     assert row.sha256 == "b" * 64 and row.last_error_kind == "http"
-    assert store.stored_sources(["s", "t"], "1")["s"].validators == {URL: Validators(None, None, "b" * 64)}
-    assert store.stored_sources(["s", "t"], "1")["t"].validators == {}
+    assert store.stored_sources(["s", "t"], PARSER_VERSION)["s"].validators == {URL: Validators(None, None, "b" * 64)}
+    assert store.stored_sources(["s", "t"], PARSER_VERSION)["t"].validators == {}
 
 
 def test_record_batch_is_one_transaction(store_url: str) -> None:
@@ -161,11 +162,11 @@ def test_reparse_listing_by_parser_version(store: Store) -> None:
     store.upsert_reports([item])
     all_docs = {d.url: d for d in store.iter_documents_for_reparse()}
     assert set(all_docs) == {item.url, "http://127.0.0.1:8000/broken.pdf"}
-    assert all_docs[item.url].report_parser_version == "1" and all_docs[item.url].archive_path == "ab/cd"
-    assert [d.url for d in store.iter_documents_for_reparse(parser_version="1")] == [
+    assert all_docs[item.url].report_parser_version == PARSER_VERSION and all_docs[item.url].archive_path == "ab/cd"
+    assert [d.url for d in store.iter_documents_for_reparse(parser_version=PARSER_VERSION)] == [
         "http://127.0.0.1:8000/broken.pdf"
     ]
-    assert len(list(store.iter_documents_for_reparse(source="dadukou", parser_version="2", page=1))) == 2
+    assert len(list(store.iter_documents_for_reparse(source="dadukou", parser_version="older", page=1))) == 2
     assert list(store.iter_documents_for_reparse(source="elsewhere")) == []
 
 
@@ -181,9 +182,9 @@ def test_done_reports_need_the_reports_own_bytes(store: Store) -> None:
         ]
     )
     store.upsert_reports([done, moved, other])
-    assert store.stored_sources(["dadukou", "elsewhere"], "1")["dadukou"].done == {done.url}
-    assert store.stored_sources(["dadukou"], "2")["dadukou"].done == set()
-    assert store.stored_sources(["dadukou", "elsewhere"], "1")["elsewhere"].done == {other.url}
+    assert store.stored_sources(["dadukou", "elsewhere"], PARSER_VERSION)["dadukou"].done == {done.url}
+    assert store.stored_sources(["dadukou"], "older")["dadukou"].done == set()
+    assert store.stored_sources(["dadukou", "elsewhere"], PARSER_VERSION)["elsewhere"].done == {other.url}
 
 
 def test_checks_name_stored_reports_whose_last_fetch_succeeded(store: Store) -> None:
@@ -209,8 +210,8 @@ def test_checks_name_stored_reports_whose_last_fetch_succeeded(store: Store) -> 
         DocumentItem("s", volatile.url, t1, 200, sha256="f" * 64, kind="report"),
     ])
     store.upsert_reports([volatile])  # the same record from the new bytes
-    assert store.stored_sources(["s", "other"], "1")["s"].checks == {
+    assert store.stored_sources(["s", "other"], PARSER_VERSION)["s"].checks == {
         ok.url: CheckTimes(last_fetched=t1, last_changed=ok.fetched_at),
         volatile.url: CheckTimes(last_fetched=t1, last_changed=volatile.fetched_at),
     }
-    assert store.stored_sources(["s", "other"], "1")["other"].checks == {}
+    assert store.stored_sources(["s", "other"], PARSER_VERSION)["other"].checks == {}
