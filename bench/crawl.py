@@ -174,7 +174,7 @@ def _child(mode: str, catalog: str, db: str, archive: str) -> None:
         import flows
 
         flows.logs_to_api_only()  # as ``govreports crawl`` runs it: progress bars, no log lines
-        from flows.crawl import crawl_all, run_data
+        from flows.crawl import crawl_all, run_data, run_deployed
     t0 = time.perf_counter()
     cpu0 = os.times()
     workers_mb: list[float] = []
@@ -185,11 +185,9 @@ def _child(mode: str, catalog: str, db: str, archive: str) -> None:
             workers_mb = _workers_peak_rss(res)
     else:
 
-        async def go() -> Any:
-            return await crawl_all(  # type: ignore[call-overload]
-                sources_file=catalog, db=db, politeness=False, batch_size=BATCH, revalidate=revalidate,
-                return_state=True,
-            )
+        async def go() -> Any:  # what ``govreports crawl`` runs: a run of crawl-all/on-demand
+            return await run_deployed(crawl_all, {"sources_file": catalog, "db": db, "politeness": False,
+                                                  "batch_size": BATCH, "revalidate": revalidate})
 
         state = asyncio.run(go())
         results = run_data(state)["sources"]
