@@ -51,6 +51,8 @@ class Source(BaseModel):
     #: list pages to walk at most (guards against endless paging)
     max_pages: int = Field(200, ge=1)
     tags: list[str] = Field(default_factory=list)
+    #: the agency this source's reports belong to, whatever their titles say (storage.agency)
+    agency: str | None = None
     #: adapter-specific options (e.g. hanweb columnid/unitid/webid, jsonapi url template)
     options: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
