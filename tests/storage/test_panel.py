@@ -6,55 +6,13 @@ and stored through ``Store.upsert_reports``: the one place identity is assigned.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import sqlalchemy as sa
+from storage_helpers import COLS, panel_item, table
 
-from parsers.record import Record
 from scrapers.catalog import Source
-from storage import ReportItem, Store
+from storage import Store
 from storage.migrate import alembic_config
 from storage.panel import agencies, cross_year_failures, gaps, panel_rows
-
-T0 = datetime(2025, 3, 1, tzinfo=UTC)
-COLS = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total")
-
-
-def table(carried_over: int, carried_forward: int) -> dict[str, float | int]:
-    """The application table's two rows the cross-year rule reads, in every column."""
-    stats: dict[str, float | int] = {}
-    for n, col in enumerate(COLS):
-        stats[f"requests.table.carried_over.{col}"] = carried_over + n
-        stats[f"requests.table.carried_forward.{col}"] = carried_forward + n
-    stats["requests.received"] = 100 + carried_over
-    return stats
-
-
-def item(
-    agency: str | None,
-    year: int,
-    stats: dict[str, float | int],
-    *,
-    fmt: str = "2019",
-    source: str = "src",
-    url: str | None = None,
-    at: int = 0,
-) -> ReportItem:
-    record = Record(
-        title=f"{agency or ''}{year}年政府信息公开工作年度报告",
-        year=year,
-        agency=agency,
-        format=fmt,
-        stats=stats,
-    )
-    return ReportItem(
-        source_key=source,
-        url=url or f"http://127.0.0.1:8000/{source}/{year}.htm",
-        record=record,
-        text=record.title,
-        document_sha256=None,
-        fetched_at=T0 + timedelta(minutes=at),
-    )
 
 
 def _ids(store: Store) -> dict[str, int | None]:
@@ -65,13 +23,13 @@ def _ids(store: Store) -> dict[str, int | None]:
 def test_name_variants_share_one_agency_and_neighbours_stay_apart(store: Store) -> None:
     store.upsert_reports(
         [
-            item("淮安市洪泽区人民政府", 2022, {}, url="u/hz2022"),
-            item("洪泽区人民政府", 2023, {}, url="u/hz2023"),
-            item("平潭综合实验区管委会", 2022, {}, url="u/zone2022"),
-            item("平潭综合实验区", 2023, {}, url="u/zone2023"),
-            item("平潭县人民政府", 2013, {}, url="u/county2013"),
-            item("国家税务总局淮安市洪泽区税务局", 2023, {}, url="u/tax2023"),
-            item(None, 2023, {}, url="u/none"),
+            panel_item("淮安市洪泽区人民政府", 2022, {}, url="u/hz2022"),
+            panel_item("洪泽区人民政府", 2023, {}, url="u/hz2023"),
+            panel_item("平潭综合实验区管委会", 2022, {}, url="u/zone2022"),
+            panel_item("平潭综合实验区", 2023, {}, url="u/zone2023"),
+            panel_item("平潭县人民政府", 2013, {}, url="u/county2013"),
+            panel_item("国家税务总局淮安市洪泽区税务局", 2023, {}, url="u/tax2023"),
+            panel_item(None, 2023, {}, url="u/none"),
         ]
     )
     ids = _ids(store)
@@ -89,18 +47,18 @@ def test_name_variants_share_one_agency_and_neighbours_stay_apart(store: Store) 
 
 
 def test_agency_id_is_stable_across_batches(store: Store) -> None:
-    store.upsert_reports([item("洪泽区人民政府", 2020, {}, url="a")])
+    store.upsert_reports([panel_item("洪泽区人民政府", 2020, {}, url="a")])
     first = _ids(store)["a"]
-    store.upsert_reports([item("江苏省淮安市洪泽区人民政府", 2021, {}, url="b")])
+    store.upsert_reports([panel_item("江苏省淮安市洪泽区人民政府", 2021, {}, url="b")])
     assert _ids(store) == {"a": first, "b": first}
 
 
 def test_carried_over_mismatch_is_stored_and_recomputed_when_either_year_changes(store: Store) -> None:
     store.upsert_reports(
         [
-            item("洪泽区人民政府", 2020, table(carried_over=1, carried_forward=5), url="y2020"),
-            item("洪泽区人民政府", 2021, table(carried_over=5, carried_forward=7), url="y2021", fmt="2021"),
-            item("洪泽区人民政府", 2022, table(carried_over=6, carried_forward=2), url="y2022", fmt="2021"),
+            panel_item("洪泽区人民政府", 2020, table(carried_over=1, carried_forward=5), url="y2020"),
+            panel_item("洪泽区人民政府", 2021, table(carried_over=5, carried_forward=7), url="y2021", fmt="2021"),
+            panel_item("洪泽区人民政府", 2022, table(carried_over=6, carried_forward=2), url="y2022", fmt="2021"),
         ]
     )
     ids = {url: rid for url, rid in _report_ids(store).items()}
@@ -111,10 +69,10 @@ def test_carried_over_mismatch_is_stored_and_recomputed_when_either_year_changes
         for n, c in enumerate(COLS)
     }
     # the later year is corrected: the failures go
-    store.upsert_reports([item("洪泽区人民政府", 2022, table(carried_over=7, carried_forward=2), url="y2022", fmt="2021", at=1)])
+    store.upsert_reports([panel_item("洪泽区人民政府", 2022, table(carried_over=7, carried_forward=2), url="y2022", fmt="2021", at=1)])
     assert cross_year_failures(store.engine) == []
     # the earlier year changes: the pair with the year after it fails again
-    store.upsert_reports([item("洪泽区人民政府", 2020, table(carried_over=1, carried_forward=4), url="y2020", at=2)])
+    store.upsert_reports([panel_item("洪泽区人民政府", 2020, table(carried_over=1, carried_forward=4), url="y2020", at=2)])
     assert {(f.year, f.rule, f.value, f.expected) for f in cross_year_failures(store.engine)} == {
         (2021, f"cross_year.carried_over.{c}", 5 + n, 4 + n) for n, c in enumerate(COLS)
     }
@@ -126,9 +84,9 @@ def test_art20_prior_follows_prior_plus_change_in_the_2019_format_only(store: St
 
     store.upsert_reports(
         [
-            item("泸州市", 2019, art20(10, 2), url="y2019"),
-            item("泸州市", 2020, art20(11, -1), url="y2020"),  # licensing 10+2 ≠ 11; penalty: no change stated
-            item("泸州市", 2021, art20(10, 0), url="y2021", fmt="2021"),  # 2021 format: not compared
+            panel_item("泸州市", 2019, art20(10, 2), url="y2019"),
+            panel_item("泸州市", 2020, art20(11, -1), url="y2020"),  # licensing 10+2 ≠ 11; penalty: no change stated
+            panel_item("泸州市", 2021, art20(10, 0), url="y2021", fmt="2021"),  # 2021 format: not compared
         ]
     )
     ids = _report_ids(store)
@@ -141,9 +99,9 @@ def test_art20_prior_follows_prior_plus_change_in_the_2019_format_only(store: St
 def test_legacy_reports_and_non_consecutive_years_are_not_compared(store: Store) -> None:
     store.upsert_reports(
         [
-            item("长寿区", 2017, table(1, 99), url="y2017", fmt="legacy"),
-            item("长寿区", 2018, table(1, 50), url="y2018"),
-            item("长寿区", 2020, table(3, 3), url="y2020"),  # 2019 missing: nothing to compare with
+            panel_item("长寿区", 2017, table(1, 99), url="y2017", fmt="legacy"),
+            panel_item("长寿区", 2018, table(1, 50), url="y2018"),
+            panel_item("长寿区", 2020, table(3, 3), url="y2020"),  # 2019 missing: nothing to compare with
         ]
     )
     assert cross_year_failures(store.engine) == []
@@ -153,10 +111,10 @@ def test_legacy_reports_and_non_consecutive_years_are_not_compared(store: Store)
 def test_panel_has_one_row_per_value_and_shows_two_reports_of_one_year(store: Store) -> None:
     store.upsert_reports(
         [
-            item("淮安市洪泽区人民政府", 2021, {"requests.received": 10, "review.total": 1}, url="a"),
-            item("洪泽区人民政府", 2022, {"requests.received": 12}, url="b"),
-            item("洪泽区人民政府", 2022, {"requests.received": 13}, url="b-republished", source="other"),
-            item("平潭县人民政府", 2022, {"requests.received": 99}, url="c"),
+            panel_item("淮安市洪泽区人民政府", 2021, {"requests.received": 10, "review.total": 1}, url="a"),
+            panel_item("洪泽区人民政府", 2022, {"requests.received": 12}, url="b"),
+            panel_item("洪泽区人民政府", 2022, {"requests.received": 13}, url="b-republished", source="other"),
+            panel_item("平潭县人民政府", 2022, {"requests.received": 99}, url="c"),
         ]
     )
     ids = _report_ids(store)
@@ -175,11 +133,11 @@ def test_panel_has_one_row_per_value_and_shows_two_reports_of_one_year(store: St
 
 def test_gaps_list_the_missing_years_between_first_and_last(store: Store) -> None:
     store.upsert_reports(
-        [item("泸州市", y, {}, url=f"l{y}") for y in (2015, 2017, 2020)]
-        + [item("平潭县", y, {}, url=f"p{y}") for y in (2019, 2020)]
+        [panel_item("泸州市", y, {}, url=f"l{y}") for y in (2015, 2017, 2020)]
+        + [panel_item("平潭县", y, {}, url=f"p{y}") for y in (2019, 2020)]
     )
     assert gaps(store.engine) == {(_agency_id(store, "泸州市"), "泸州市"): [2016, 2018, 2019]}
-    store.upsert_reports([item("泸州市", 2018, {}, url="l2018")])
+    store.upsert_reports([panel_item("泸州市", 2018, {}, url="l2018")])
     assert gaps(store.engine, agency="泸州") == {(_agency_id(store, "泸州市"), "泸州市"): [2016, 2019]}
 
 
@@ -189,7 +147,7 @@ def test_a_catalog_pin_wins_and_moves_stored_reports_when_it_changes(store: Stor
 
     store.sync_sources([source(None)])
     store.upsert_reports(
-        [item("平潭县人民政府", 2020, table(1, 4), source="pt", url="a"), item("平潭综合实验区", 2021, table(5, 1), source="zone", url="z")]
+        [panel_item("平潭县人民政府", 2020, table(1, 4), source="pt", url="a"), panel_item("平潭综合实验区", 2021, table(5, 1), source="zone", url="z")]
     )
     ids = _ids(store)
     assert ids["a"] != ids["z"]
@@ -199,7 +157,7 @@ def test_a_catalog_pin_wins_and_moves_stored_reports_when_it_changes(store: Stor
     assert ids["a"] == ids["z"]
     # now consecutive years of one agency: 2021 carried over 5+n, 2020 carried 4+n forward
     assert {f.rule for f in cross_year_failures(store.engine)} == {f"cross_year.carried_over.{c}" for c in COLS}
-    store.upsert_reports([item("平潭县人民政府", 2020, table(1, 4), source="pt", url="a")])  # unchanged
+    store.upsert_reports([panel_item("平潭县人民政府", 2020, table(1, 4), source="pt", url="a")])  # unchanged
     assert _ids(store)["a"] == ids["z"]
     store.sync_sources([source(None)])
     assert _ids(store)["a"] != ids["z"]
@@ -211,8 +169,8 @@ def test_upgrade_from_0004_assigns_agencies_and_computes_checks(store: Store) ->
 
     store.upsert_reports(
         [
-            item("淮安市洪泽区人民政府", 2020, table(1, 5), url="a"),
-            item("洪泽区人民政府", 2021, table(4, 5), url="b"),
+            panel_item("淮安市洪泽区人民政府", 2020, table(1, 5), url="a"),
+            panel_item("洪泽区人民政府", 2021, table(4, 5), url="b"),
         ]
     )
     before = ([(f.year, f.rule, f.value, f.expected) for f in cross_year_failures(store.engine)], len(_ids(store)))
