@@ -60,6 +60,7 @@ from .panel import (
     resolve_agencies,
     shown_names,
     source_pins,
+    touched_pairs,
 )
 from .report_sql import ReportWriter
 from .rows import (
@@ -160,6 +161,7 @@ class Store:
             REPORTS.c.document_sha256,
             REPORTS.c.document_url,
             REPORTS.c.agency_id,
+            REPORTS.c.year,
             AGENCIES.c.key.label("agency_key"),
         )
         joined = REPORTS.outerjoin(AGENCIES, AGENCIES.c.id == REPORTS.c.agency_id)
@@ -263,7 +265,7 @@ class Store:
         counts = UpsertCounts()
         children = ChildRows(PG_TRUTH if self.dialect == "postgresql" else SQLITE_TRUTH)
         agency_ids = resolve_agencies(conn, shown_names(p.agency for p in batch))
-        touched: set[int] = set()  # agencies whose cross-year checks this batch may move, before and after
+        touched: set[tuple[int, int]] = set()  # (agency, year) pairs whose cross-year checks may move
         inserted: set[Key] = set()
         candidates = [p for p in batch if p.key not in known]
         if candidates:
@@ -274,7 +276,9 @@ class Store:
                     children.add(got[p.key], p.item.record)
             inserted = set(got)
             counts.new += len(got)
-            touched.update(agency_ids[p.agency[0]] for p in candidates if p.key in got and p.agency)
+            for p in candidates:
+                if p.key in got and p.agency:
+                    touched.update(touched_pairs(agency_ids[p.agency[0]], p.item.record.year))
         rest = [p for p in batch if p.key not in inserted]
         existing = self._existing_reports(conn, [p.key for p in rest], lock=True)
         changed: list[tuple[_Prepared, Any]] = []
@@ -290,7 +294,8 @@ class Store:
             else:
                 counts.unchanged += 1
                 continue
-            touched.update(i for i in (old.agency_id, p.agency and agency_ids[p.agency[0]]) if i)
+            touched.update(touched_pairs(old.agency_id, old.year))
+            touched.update(touched_pairs(agency_ids[p.agency[0]] if p.agency else None, p.item.record.year))
         if changed:
             self._keep_versions(conn, changed, now)
             ids = [old.id for _, old in changed]

@@ -52,8 +52,11 @@ def test_agencies_lists_names_with_their_years(db: str) -> None:
         "洪泽区政府": [2022],
     }
     assert by_key["洪泽区"]["years"] == [2019, 2020, 2022, 2023]
-    table_out = runner.invoke(app, ["agencies", "--db", db])
-    assert table_out.exit_code == 0 and "2019–2020, 2022–2023" in table_out.stdout
+    as_csv = runner.invoke(app, ["agencies", "--db", db, "-f", "csv"])
+    assert as_csv.exit_code == 0, as_csv.output
+    line = next(r for r in csv.DictReader(io.StringIO(as_csv.stdout)) if r["key"] == "洪泽区")
+    assert line["years"] == "2019–2020, 2022–2023"
+    assert line["names"] == "淮安市洪泽区人民政府 (2019); 洪泽区人民政府 (2020, 2023); 洪泽区政府 (2022)"
 
 
 def test_panel_long_json_has_the_contract_fields(db: str) -> None:

@@ -192,3 +192,19 @@ def _report_ids(store: Store) -> dict[str, int]:
 def _agency_id(store: Store, key: str) -> int:
     with store.engine.connect() as conn:
         return int(conn.execute(sa.text("SELECT id FROM agencies WHERE key = :k"), {"k": key}).scalar_one())
+
+
+def test_a_report_that_moves_year_takes_its_failures_along(store: Store) -> None:
+    """A reparse that reads another year: the pairs of the old year are recomputed too."""
+    store.upsert_reports(
+        [
+            panel_item("泸州市", 2020, table(1, 5), url="y2020"),
+            panel_item("泸州市", 2021, table(3, 1), url="moving"),  # 3+n ≠ 5+n: fails as 2021
+            panel_item("泸州市", 2023, table(1, 1), url="y2023"),  # 1+n carried over
+        ]
+    )
+    assert {f.year for f in cross_year_failures(store.engine)} == {2021}
+    store.upsert_reports([panel_item("泸州市", 2022, table(3, 1), url="moving", at=1)])  # now 2022
+    # 2021 is gone (2020 and 2022 are no longer consecutive); 2023 follows 2022: 1+n = 1+n
+    assert cross_year_failures(store.engine) == []
+    assert gaps(store.engine) == {(_agency_id(store, "泸州市"), "泸州市"): [2021]}
