@@ -222,6 +222,13 @@ def recompute_cross_year(conn: Connection, agency_years: Collection[tuple[int, i
     for aid, year in agency_years:
         by_agency.setdefault(int(aid), set()).add(int(year))
     agencies_ = sorted(by_agency)
+    if conn.dialect.name == "postgresql":
+        # two writers of one agency (year N and N-1 in different sources) would each miss the
+        # other's uncommitted report; the agency row lock makes the later one wait and then see
+        # it. In id order, like every other lock, so writers cannot deadlock. (SQLite: one writer.)
+        for part in chunks(agencies_):
+            ids = ", ".join(map(str, part))
+            conn.execute(text(f"SELECT id FROM agencies WHERE id IN ({ids}) ORDER BY id FOR UPDATE"))
     for part in chunks(agencies_, 200):
         # ints from our own tables; agency_id * 10000 + year names a pair (years are 4 digits)
         ids = ", ".join(map(str, part))
