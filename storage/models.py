@@ -146,9 +146,9 @@ class Report(_Base, table=True):
 
 
 class Agency(_Base, table=True):
-    """One agency across the years: ``key`` is ``storage.agency.agency_key`` of its names (or a
-    catalog pin); ``id`` never changes once given. The names and years seen are the reports'
-    own (``agency_names``-style queries read ``reports``), so they can never disagree."""
+    """One agency across the years: ``key`` is ``storage.agency.agency_key`` of its names (or of
+    a catalog pin); ``id`` never changes once given. The names seen and their years are read
+    from its reports (``reports.agency``, ``year``), so they cannot drift from them."""
 
     __tablename__ = "agencies"
     id: int | None = Field(default=None, primary_key=True)

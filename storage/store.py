@@ -18,6 +18,12 @@ seen before are inserted ``ON CONFLICT DO NOTHING``; the rest are locked
 report gets its previous record copied to ``report_versions`` and its child
 rows replaced. Inserting before locking is what keeps overlapping concurrent
 batches free of deadlocks and duplicates (see ``_write_reports``).
+
+Every report written gets its agency identity (``agency_id``: its source's catalog pin
+or its record's agency, ``storage.agency``) and the cross-year checks of the (agency,
+year) pairs it leaves and joins are rebuilt, in the same transaction (``storage.panel``).
+This is the one place identity is assigned: crawls, reparses and ``govreports ingest``
+all come through here.
 """
 
 from __future__ import annotations
