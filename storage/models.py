@@ -153,7 +153,7 @@ class Agency(_Base, table=True):
     __tablename__ = "agencies"
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(sa_column=Column(Text, nullable=False, unique=True))
-    #: how the agency is shown: the most specific name of the batch that first stored it (or the pin)
+    #: how the agency is shown: the most specific (longest) name it was written with (a pin counts)
     name: str = Field(sa_column=Column(Text, nullable=False))
 
 

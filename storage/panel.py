@@ -91,24 +91,31 @@ def identity(name: str | None) -> tuple[str, str] | None:
     return (key, " ".join(name.split())) if key and name else None
 
 
+def _more_specific(a: str, b: str) -> bool:
+    """Whether name ``a`` shows an agency better than ``b``: longer (``淮安市洪泽区人民政府``
+    over ``洪泽区``), ties by code point. A strict order, so the best of a set of names does not
+    depend on the order they came in."""
+    return (-len(a), a) < (-len(b), b)
+
+
 def shown_names(identities: Iterable[tuple[str, str] | None]) -> dict[str, str]:
-    """Per key, the name a new agency is shown under: the longest of the names it comes with
-    (the most specific, ``淮安市洪泽区人民政府`` over ``洪泽区``), ties by code point, so the
-    choice does not depend on the order of a batch."""
+    """Per key, the most specific of the names it comes with."""
     best: dict[str, str] = {}
     for ident in identities:
         if ident is not None:
             key, name = ident
-            if key not in best or (-len(name), name) < (-len(best[key]), best[key]):
+            if key not in best or _more_specific(name, best[key]):
                 best[key] = name
     return best
 
 
 def resolve_agencies(conn: Connection, wanted: Mapping[str, str]) -> dict[str, int]:
-    """The ``agency_id`` of each key, inserting the agencies not seen before (name: the one given).
+    """The ``agency_id`` of each key, inserting the agencies not seen before.
 
     ``ON CONFLICT DO NOTHING`` in key order, then one read: concurrent writers
-    adding the same agency get the same id and cannot deadlock.
+    adding the same agency get the same id and cannot deadlock. An agency is
+    shown under the most specific name it was ever written with, so a crawl
+    that ran in another order (a crash and a resume) names it the same.
     """
     keys = sorted(wanted)
     if not keys:
@@ -118,17 +125,21 @@ def resolve_agencies(conn: Connection, wanted: Mapping[str, str]) -> dict[str, i
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    ids: dict[str, int] = {}
+    cols = (AGENCIES.c.key, AGENCIES.c.id, AGENCIES.c.name)
+    found: dict[str, tuple[int, str]] = {}
     for part in chunks(keys):
-        ids.update((k, i) for k, i in conn.execute(select(AGENCIES.c.key, AGENCIES.c.id).where(AGENCIES.c.key.in_(part))))
-    missing = [k for k in keys if k not in ids]
+        found.update((k, (i, n)) for k, i, n in conn.execute(select(*cols).where(AGENCIES.c.key.in_(part))))
+    missing = [k for k in keys if k not in found]
     for part in chunks(missing):
         conn.execute(
             insert(AGENCIES).on_conflict_do_nothing(index_elements=["key"]),
             [{"key": k, "name": wanted[k]} for k in part],
         )
-        ids.update((k, i) for k, i in conn.execute(select(AGENCIES.c.key, AGENCIES.c.id).where(AGENCIES.c.key.in_(part))))
-    return ids
+        found.update((k, (i, n)) for k, i, n in conn.execute(select(*cols).where(AGENCIES.c.key.in_(part))))
+    better = [(i, wanted[k]) for k, (i, n) in found.items() if _more_specific(wanted[k], n)]
+    for aid, name in better:
+        conn.execute(AGENCIES.update().where(AGENCIES.c.id == aid).values(name=name))
+    return {k: i for k, (i, _) in found.items()}
 
 
 def reassign_reports(conn: Connection, source_keys: Collection[str] | None = None) -> None:

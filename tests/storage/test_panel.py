@@ -51,6 +51,10 @@ def test_agency_id_is_stable_across_batches(store: Store) -> None:
     first = _ids(store)["a"]
     store.upsert_reports([panel_item("江苏省淮安市洪泽区人民政府", 2021, {}, url="b")])
     assert _ids(store) == {"a": first, "b": first}
+    # shown under the most specific name written so far, whatever the order
+    assert [a.name for a in agencies(store.engine)] == ["江苏省淮安市洪泽区人民政府"]
+    store.upsert_reports([panel_item("淮安市洪泽区人民政府", 2022, {}, url="c")])
+    assert [a.name for a in agencies(store.engine)] == ["江苏省淮安市洪泽区人民政府"]
 
 
 def test_carried_over_mismatch_is_stored_and_recomputed_when_either_year_changes(store: Store) -> None:
