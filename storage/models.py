@@ -340,13 +340,17 @@ def panel_view_sql() -> str:
     ``reports`` holds the latest version of every report, so this is the
     latest version by construction. Two reports of one agency in one year both
     appear, each with ``reports_in_year`` = 2: the panel never picks one.
+    ``CROSS JOIN`` keeps reports the outer loop in SQLite, so a key filter probes
+    report_stats by its primary key (report_id, key) instead of scanning every stats
+    row (one key at 5,000 reports, the bench's data: 0.54 → 0.20 s).
     """
     return (
         f"CREATE VIEW {PANEL_VIEW} AS\n"
         "SELECT r.agency_id, a.name AS agency, r.year, s.key, s.value, r.id AS report_id, r.format,\n"
         "  (SELECT COUNT(*) FROM reports o WHERE o.agency_id = r.agency_id AND o.year = r.year)"
         " AS reports_in_year\n"
-        "FROM reports r JOIN agencies a ON a.id = r.agency_id JOIN report_stats s ON s.report_id = r.id"
+        "FROM reports r CROSS JOIN report_stats s JOIN agencies a ON a.id = r.agency_id\n"
+        "WHERE s.report_id = r.id"
     )
 
 

@@ -31,7 +31,8 @@ depends_on = None
 PANEL_VIEW_SQL = """CREATE VIEW panel AS
 SELECT r.agency_id, a.name AS agency, r.year, s.key, s.value, r.id AS report_id, r.format,
   (SELECT COUNT(*) FROM reports o WHERE o.agency_id = r.agency_id AND o.year = r.year) AS reports_in_year
-FROM reports r JOIN agencies a ON a.id = r.agency_id JOIN report_stats s ON s.report_id = r.id"""
+FROM reports r CROSS JOIN report_stats s JOIN agencies a ON a.id = r.agency_id
+WHERE s.report_id = r.id"""
 
 GAPS_VIEW_SQL = """CREATE VIEW panel_gaps AS
 WITH RECURSIVE span AS (
