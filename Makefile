@@ -17,7 +17,8 @@ setup: .venv/.synced system-deps
 	@touch $@
 
 # Best effort: legacy .doc reports need antiword; without it the parser says
-# "unsupported: install antiword" instead of failing.
+# "unsupported: install antiword" instead of failing. `panel --plot` PNGs want a CJK
+# font for agency names (SVGs keep text as text); without one they show boxes.
 system-deps:
 	@command -v antiword >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get install -y -qq antiword >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq antiword >/dev/null)) ; } || \
@@ -25,6 +26,9 @@ system-deps:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null)) ; } || \
 	  echo "note: chromium not installed; tests/flows/test_ui_offline.py needs it (apt-get install chromium)"
+	@[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq fonts-wqy-microhei >/dev/null)) ; } || \
+	  echo "note: no CJK font installed; agency names in panel --plot PNGs will show as boxes"
 
 lint: setup
 	$(UV) run ruff check .

@@ -31,7 +31,7 @@ def _root() -> None:
 
 
 #: command modules under govreports.commands, in the order --help lists them
-COMMAND_MODULES: list[str] = ["parse", "sim", "db", "sources", "crawl"]
+COMMAND_MODULES: list[str] = ["parse", "ingest", "sim", "db", "panel", "sources", "crawl"]
 
 
 @app.command("config")

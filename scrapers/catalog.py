@@ -57,6 +57,8 @@ class Source(BaseModel):
     #: seconds one request (one attempt) to this source may take; None = the setting
     #: ``request_timeout``. For a portal known to serve big files slowly.
     request_timeout: float | None = Field(None, gt=0, le=3600)
+    #: the agency this source's reports belong to, whatever their titles say (storage.agency)
+    agency: str | None = None
     #: adapter-specific options (e.g. hanweb columnid/unitid/webid, jsonapi url template)
     options: dict[str, str | int | float | bool] = Field(default_factory=dict)
 

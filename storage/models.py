@@ -17,9 +17,13 @@ from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, MetaData, T
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "GAPS_VIEW",
     "HEADLINE_KEYS",
     "HEADLINE_VIEW",
+    "PANEL_VIEW",
+    "Agency",
     "CrawlRun",
+    "CrossYearCheck",
     "Document",
     "FetchLog",
     "HostLease",
@@ -31,8 +35,10 @@ __all__ = [
     "ReportWarning",
     "RobotsTxt",
     "Source",
+    "gaps_view_sql",
     "headline_view_sql",
     "metadata",
+    "panel_view_sql",
 ]
 
 #: our own MetaData so other SQLModel users in the process never mix in
@@ -107,6 +113,7 @@ class Report(_Base, table=True):
         UniqueConstraint("source_key", "url", name="uq_reports_source_url"),
         Index("ix_reports_year", "year"),
         Index("ix_reports_document_sha256", "document_sha256"),
+        Index("ix_reports_agency_year", "agency_id", "year"),
     )
     id: int | None = Field(default=None, primary_key=True)
     source_key: str
@@ -115,6 +122,9 @@ class Report(_Base, table=True):
     title: str = Field(sa_column=Column(Text, nullable=False))
     year: int
     agency: str | None = None
+    #: the agency across years (``agencies.id``), assigned by the store on every write (migration
+    #: 0006); no foreign key, so SQLite can drop the column in place (agencies are never deleted)
+    agency_id: int | None = None
     format: str
     published_at: str | None = Field(default=None, max_length=10)
     period_start: str | None = Field(default=None, max_length=10)
@@ -137,6 +147,43 @@ class Report(_Base, table=True):
     parsed_at: datetime = Field(sa_column=_ts(False))
     first_seen: datetime = Field(sa_column=_ts(False))
     last_changed: datetime = Field(sa_column=_ts(False))
+
+
+class Agency(_Base, table=True):
+    """One agency across the years: ``key`` is ``storage.agency.agency_key`` of its names (or of
+    a catalog pin); ``id`` never changes once given. The names seen and their years are read
+    from its reports (``reports.agency``, ``year``), so they cannot drift from them."""
+
+    __tablename__ = "agencies"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    #: how the agency is shown: the most specific (longest) name it was written with (a pin counts)
+    name: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class CrossYearCheck(_Base, table=True):
+    """A failed check between consecutive years of one agency (``storage.panel``).
+
+    ``value`` is year ``year``'s number, ``expected`` what year ``year - 1`` implies.
+    Rebuilt for an agency whenever one of its reports is written.
+    """
+
+    __tablename__ = "cross_year_checks"
+    __table_args__ = (Index("ix_cross_year_checks_agency", "agency_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("agencies.id", ondelete="CASCADE"), nullable=False)
+    )
+    year: int
+    rule: str
+    value: float
+    expected: float
+    report_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False)
+    )
+    prev_report_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False)
+    )
 
 
 class ReportStat(_Base, table=True):
@@ -314,4 +361,42 @@ def headline_view_sql() -> str:
         "r.agency, r.format, r.published_at, r.n_failed_checks,\n  "
         f"{cols}\nFROM reports r LEFT JOIN report_stats s ON s.report_id = r.id AND s.key IN ({keys})\n"
         "GROUP BY r.id, r.source_key, r.url, r.title, r.year, r.agency, r.format, r.published_at, r.n_failed_checks"
+    )
+
+
+PANEL_VIEW = "panel"
+GAPS_VIEW = "panel_gaps"
+
+
+def panel_view_sql() -> str:
+    """``CREATE VIEW panel``: one row per agency, year, stats key and report.
+
+    ``reports`` holds the latest version of every report, so this is the
+    latest version by construction. Two reports of one agency in one year both
+    appear, each with ``reports_in_year`` = 2: the panel never picks one.
+    ``CROSS JOIN`` keeps reports the outer loop in SQLite, so a key filter probes
+    report_stats by its primary key (report_id, key) instead of scanning every stats
+    row (one key at 5,000 reports, the bench's data: 0.54 → 0.20 s).
+    """
+    return (
+        f"CREATE VIEW {PANEL_VIEW} AS\n"
+        "SELECT r.agency_id, a.name AS agency, r.year, s.key, s.value, r.id AS report_id, r.format,\n"
+        "  (SELECT COUNT(*) FROM reports o WHERE o.agency_id = r.agency_id AND o.year = r.year)"
+        " AS reports_in_year\n"
+        "FROM reports r CROSS JOIN report_stats s JOIN agencies a ON a.id = r.agency_id\n"
+        "WHERE s.report_id = r.id"
+    )
+
+
+def gaps_view_sql() -> str:
+    """``CREATE VIEW panel_gaps``: per agency, each year between its first and last report with none."""
+    return (
+        f"CREATE VIEW {GAPS_VIEW} AS\n"
+        "WITH RECURSIVE span AS (\n"
+        "  SELECT agency_id, MIN(year) AS year, MAX(year) AS last FROM reports\n"
+        "  WHERE agency_id IS NOT NULL GROUP BY agency_id\n"
+        "  UNION ALL SELECT agency_id, year + 1, last FROM span WHERE year < last\n"
+        ")\n"
+        "SELECT s.agency_id, a.name AS agency, s.year FROM span s JOIN agencies a ON a.id = s.agency_id\n"
+        "WHERE NOT EXISTS (SELECT 1 FROM reports r WHERE r.agency_id = s.agency_id AND r.year = s.year)"
     )

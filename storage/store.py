@@ -18,6 +18,12 @@ seen before are inserted ``ON CONFLICT DO NOTHING``; the rest are locked
 report gets its previous record copied to ``report_versions`` and its child
 rows replaced. Inserting before locking is what keeps overlapping concurrent
 batches free of deadlocks and duplicates (see ``_write_reports``).
+
+Every report written gets its agency identity (``agency_id``: its source's catalog pin
+or its record's agency, ``storage.agency``) and the cross-year checks of the (agency,
+year) pairs it leaves and joins are rebuilt, in the same transaction (``storage.panel``).
+This is the one place identity is assigned: crawls, reparses and ``govreports ingest``
+all come through here.
 """
 
 from __future__ import annotations
@@ -50,7 +56,16 @@ from .api import (
 from .engine import READ, open_engine
 from .ledger import RUNS, CrawlLedger, run_summary
 from .load import CHILD_TABLES, chunks, load_reports
-from .models import Document, FetchLog, Report, ReportVersion, Source
+from .models import Agency, Document, FetchLog, Report, ReportVersion, Source
+from .panel import (
+    identity,
+    reassign_reports,
+    recompute_cross_year,
+    resolve_agencies,
+    shown_names,
+    source_pins,
+    touched_pairs,
+)
 from .report_sql import ReportWriter
 from .rows import (
     CHILD_COLUMNS,
@@ -72,6 +87,7 @@ VERSIONS: Table = ReportVersion.__table__  # type: ignore[attr-defined]
 DOCUMENTS: Table = Document.__table__  # type: ignore[attr-defined]
 SOURCES: Table = Source.__table__  # type: ignore[attr-defined]
 FETCH_LOG: Table = FetchLog.__table__  # type: ignore[attr-defined]
+AGENCIES: Table = Agency.__table__  # type: ignore[attr-defined]
 
 #: crawl_runs states that make a source eligible for ``rerun_failed``
 #: run states a rerun picks up: PARTIAL (some pages failed), ABANDONED (the crawl was killed)
@@ -81,7 +97,7 @@ Key = tuple[str, str]
 
 
 class _Prepared:
-    __slots__ = ("hash", "item", "key", "parsed_at")
+    __slots__ = ("agency", "hash", "item", "key", "parsed_at")
 
     def __init__(self, item: ReportItem, now: datetime):
         validate_item(item)
@@ -92,6 +108,12 @@ class _Prepared:
         except (TypeError, ValueError, OverflowError) as exc:  # a non-string field, an absurd year
             raise StorageError(f"{item.source_key} {item.url}: cannot store report: {exc}") from exc
         self.parsed_at = item.parsed_at or now
+        #: (agency key, name shown): the catalog's pin or the record's agency; set by ``_set_agencies``
+        self.agency: tuple[str, str] | None = None
+
+    @property
+    def agency_key(self) -> str | None:
+        return self.agency[0] if self.agency else None
 
 
 class Store(CrawlLedger):
@@ -141,12 +163,16 @@ class Store(CrawlLedger):
             REPORTS.c.parser_version,
             REPORTS.c.document_sha256,
             REPORTS.c.document_url,
+            REPORTS.c.agency_id,
+            REPORTS.c.year,
+            AGENCIES.c.key.label("agency_key"),
         )
+        joined = REPORTS.outerjoin(AGENCIES, AGENCIES.c.id == REPORTS.c.agency_id)
         found: dict[Key, Any] = {}
         for part in chunks(keys):
-            stmt = select(*cols).where(self._key_filter(REPORTS, part))
+            stmt = select(*cols).select_from(joined).where(self._key_filter(REPORTS, part))
             if lock and self.dialect == "postgresql":
-                stmt = stmt.order_by(REPORTS.c.source_key, REPORTS.c.url).with_for_update()
+                stmt = stmt.order_by(REPORTS.c.source_key, REPORTS.c.url).with_for_update(of=REPORTS)
             for row in conn.execute(stmt):
                 found[(row.source_key, row.url)] = row
         return found
@@ -205,6 +231,7 @@ class Store(CrawlLedger):
         if not batch:
             return True, set()
         with self._read() as conn:
+            _set_agencies(batch, source_pins(conn, {p.key[0] for p in batch}))
             existing = self._existing_reports(conn, [p.key for p in batch], lock=False)
         return all(_is_unchanged(p, existing.get(p.key)) for p in batch), set(existing)
 
@@ -222,13 +249,12 @@ class Store(CrawlLedger):
         """
         counts = UpsertCounts()
         children = ChildRows(PG_TRUTH if self.dialect == "postgresql" else SQLITE_TRUTH)
+        agency_ids = resolve_agencies(conn, shown_names(p.agency for p in batch))
+        touched: set[tuple[int, int]] = set()  # (agency, year) pairs whose cross-year checks may move
         inserted: set[Key] = set()
         candidates = [p for p in batch if p.key not in known]
         if candidates:
-            rows = [
-                {**report_columns(p.item, p.hash, p.parsed_at), "first_seen": _ts(p), "last_changed": _ts(p)}
-                for p in candidates
-            ]
+            rows = [self._report_row(p, agency_ids) for p in candidates]
             got = self._reports.insert_new(conn, rows)
             for p in candidates:
                 if p.key in got:
@@ -236,6 +262,9 @@ class Store(CrawlLedger):
             inserted = set(got)
             counts.new += len(got)
             counts.outcomes.update(dict.fromkeys(got, "new"))
+            for p in candidates:
+                if p.key in got and p.agency:
+                    touched.update(touched_pairs(agency_ids[p.agency[0]], p.item.record.year))
         rest = [p for p in batch if p.key not in inserted]
         existing = self._existing_reports(conn, [p.key for p in rest], lock=True)
         changed: list[tuple[_Prepared, Any]] = []
@@ -251,32 +280,44 @@ class Store(CrawlLedger):
             else:
                 counts.unchanged += 1
                 counts.outcomes[p.key] = "unchanged"
+                continue
+            touched.update(touched_pairs(old.agency_id, old.year))
+            touched.update(touched_pairs(agency_ids[p.agency[0]] if p.agency else None, p.item.record.year))
         if changed:
             self._keep_versions(conn, changed, now)
             ids = [old.id for _, old in changed]
             for table in CHILD_TABLES.values():
                 for part in chunks(ids):
                     conn.execute(delete(table).where(table.c.report_id.in_(part)))
-            self._upsert_report_rows(conn, [(p, True) for p, _ in changed])
+            self._upsert_report_rows(conn, [(p, True) for p, _ in changed], agency_ids)
             for p, old in changed:
                 children.add(old.id, p.item.record)
             counts.changed += len(changed)
             counts.outcomes.update((p.key, "changed") for p, _ in changed)
         if refresh:
-            self._upsert_report_rows(conn, [(p, False) for p, _ in refresh])
+            self._upsert_report_rows(conn, [(p, False) for p, _ in refresh], agency_ids)
             counts.refreshed += len(refresh)
             counts.outcomes.update((p.key, "refreshed") for p, _ in refresh)
         self._insert_children(conn, children)
+        if counts.new or counts.changed or counts.refreshed:
+            recompute_cross_year(conn, touched)
         return counts
 
-    def _upsert_report_rows(self, conn: Connection, items: list[tuple[_Prepared, bool]]) -> None:
+    @staticmethod
+    def _report_row(p: _Prepared, agency_ids: dict[str, int]) -> dict[str, Any]:
+        return {
+            **report_columns(p.item, p.hash, p.parsed_at),
+            "agency_id": agency_ids[p.agency[0]] if p.agency else None,
+            "first_seen": _ts(p),
+            "last_changed": _ts(p),
+        }
+
+    def _upsert_report_rows(
+        self, conn: Connection, items: list[tuple[_Prepared, bool]], agency_ids: dict[str, int]
+    ) -> None:
         """Rewrite existing (locked) report rows; ``last_changed`` moves only for changed content."""
         for flag in (True, False):
-            rows = [
-                {**report_columns(p.item, p.hash, p.parsed_at), "first_seen": _ts(p), "last_changed": _ts(p)}
-                for p, content_changed in items
-                if content_changed is flag
-            ]
+            rows = [self._report_row(p, agency_ids) for p, content_changed in items if content_changed is flag]
             if rows:
                 self._reports.update_existing(conn, rows, content_changed=flag)
 
@@ -445,10 +486,17 @@ class Store(CrawlLedger):
         set_ = {c: ins.excluded[c] for c in (*content, "updated_at")}
         differs = or_(*(SOURCES.c[c].is_distinct_from(ins.excluded[c]) for c in content))
         with self.engine.begin() as conn:
+            keys = [str(r["key"]) for r in rows]
+            pins_before = source_pins(conn, keys)
             if rows:
                 conn.execute(
                     ins.on_conflict_do_update(index_elements=["key"], set_=set_, where=differs), rows
                 )
+            pins_after = source_pins(conn, keys)
+            # a pin added, changed or removed moves that source's stored reports now, not at
+            # their next change (an unchanged report is never rewritten)
+            repinned = {k for k in pins_before.keys() | pins_after.keys() if pins_before.get(k) != pins_after.get(k)}
+            reassign_reports(conn, repinned)
             gone = SOURCES.c.key.not_in([r["key"] for r in rows]) if rows else SOURCES.c.key.is_not(None)
             conn.execute(
                 update(SOURCES)
@@ -561,9 +609,16 @@ def _sqlite_insert_many(
         dbapi.executemany(head + one, tail)
 
 
+def _set_agencies(batch: list[_Prepared], pins: dict[str, str]) -> None:
+    """Each report's agency identity: its source's catalog pin, else the record's own agency."""
+    for p in batch:
+        p.agency = identity(pins.get(p.key[0]) or p.item.record.agency)
+
+
 def _is_unchanged(p: _Prepared, old: Any) -> bool:
     return (
         old is not None
+        and old.agency_key == p.agency_key
         and old.content_hash == p.hash
         and old.parser_version == p.item.parser_version
         and old.document_sha256 == p.item.document_sha256

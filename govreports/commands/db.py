@@ -182,27 +182,21 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8001, "--port", help="Datasette port on 127.0.0.1"),
         db: str | None = DB_OPTION,
     ) -> None:
-        """Open the SQLite database in Datasette with canned queries (needs the `browse` extra)."""
-        import importlib.util
+        """Open the SQLite database in Datasette: titles in 中文/English, facets, canned queries."""
+        import subprocess
+        import tempfile
 
+        from storage.browse import datasette_metadata
         from storage.engine import is_sqlite, sqlite_path
 
         url = get_settings(db=db).db
         if not is_sqlite(url) or sqlite_path(url) is None:
             raise _fail(f"browse works on a SQLite file; {url} is not one (use `govreports sql`)")
-        if importlib.util.find_spec("datasette") is None:
-            raise _fail("Datasette is not installed: `uv sync --extra browse` (or `pip install datasette`)")
-        import subprocess
-        import tempfile
-
-        from storage.query import CANNED_QUERIES
-
         path = sqlite_path(url)
         assert path is not None
         _store(db).close()  # create/upgrade first
-        meta = {"databases": {path.stem: {"queries": CANNED_QUERIES}}}
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
-            json.dump(meta, fh, ensure_ascii=False)
+            json.dump(datasette_metadata(path.stem), fh, ensure_ascii=False)
         cmd = [sys.executable, "-m", "datasette", "serve", str(path), "--metadata", fh.name]
         cmd += ["--host", "127.0.0.1", "--port", str(port)]
         raise typer.Exit(subprocess.call(cmd))

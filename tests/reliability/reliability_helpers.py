@@ -100,7 +100,8 @@ def stored_stats(db: str) -> dict[str, dict[str, float]]:
 
 def normalised_dump(db: str, *, skip: set[str] = HISTORY, volatile: set[str] = VOLATILE) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's rows, sorted, without volatile columns; report ids replaced by report URLs
-    (ids depend on insertion order, which a crash and a resume may change)."""
+    and agency ids by agency keys (ids depend on insertion order, which a crash and a resume
+    may change)."""
     from storage.models import metadata
 
     engine = sa.create_engine(db, poolclass=sa.pool.NullPool)
@@ -108,6 +109,7 @@ def normalised_dump(db: str, *, skip: set[str] = HISTORY, volatile: set[str] = V
     try:
         with engine.connect() as conn:
             url_of = dict(conn.execute(sa.text("SELECT id, url FROM reports")).all())
+            key_of = dict(conn.execute(sa.text("SELECT id, key FROM agencies")).all())
             for name, table in metadata.tables.items():
                 if name in skip:
                     continue
@@ -115,8 +117,11 @@ def normalised_dump(db: str, *, skip: set[str] = HISTORY, volatile: set[str] = V
                 dumped = []
                 for r in conn.execute(sa.select(*cols)):
                     d = dict(r._mapping)
-                    if "report_id" in d:
-                        d["report_id"] = url_of.get(d["report_id"], f"dangling:{d['report_id']}")
+                    for col in ("report_id", "prev_report_id"):
+                        if col in d:
+                            d[col] = url_of.get(d[col], f"dangling:{d[col]}")
+                    if d.get("agency_id") is not None:
+                        d["agency_id"] = key_of.get(d["agency_id"], f"dangling:{d['agency_id']}")
                     dumped.append(tuple(sorted(d.items())))
                 out[name] = sorted(dumped, key=repr)
     finally:

@@ -85,3 +85,46 @@ def dump_tables(url: str) -> dict[str, list[tuple[Any, ...]]]:
             out[name] = sorted((tuple(r) for r in conn.execute(sa.select(table))), key=repr)
     engine.dispose()
     return out
+
+
+# ---- the panel: agencies across years (test_panel, test_cli_panel)
+
+T_PANEL = datetime(2025, 3, 1, tzinfo=UTC)
+COLS = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total")
+
+
+def table(carried_over: int, carried_forward: int) -> dict[str, float | int]:
+    """The application table's two rows the cross-year rule reads, in every column."""
+    stats: dict[str, float | int] = {}
+    for n, col in enumerate(COLS):
+        stats[f"requests.table.carried_over.{col}"] = carried_over + n
+        stats[f"requests.table.carried_forward.{col}"] = carried_forward + n
+    stats["requests.received"] = 100 + carried_over
+    return stats
+
+
+def panel_item(
+    agency: str | None,
+    year: int,
+    stats: dict[str, float | int],
+    *,
+    fmt: str = "2019",
+    source: str = "src",
+    url: str | None = None,
+    at: int = 0,
+) -> ReportItem:
+    record = Record(
+        title=f"{agency or ''}{year}年政府信息公开工作年度报告",
+        year=year,
+        agency=agency,
+        format=fmt,
+        stats=stats,
+    )
+    return ReportItem(
+        source_key=source,
+        url=url or f"http://127.0.0.1:8000/{source}/{year}.htm",
+        record=record,
+        text=record.title,
+        document_sha256=None,
+        fetched_at=T_PANEL + timedelta(minutes=at),
+    )
