@@ -233,8 +233,14 @@ def extract_pdf(data: bytes, limits: Limits) -> ExtractedDoc:
         raise ParseError(kind, reason)  # type: ignore[arg-type]
     _, texts, ocr = result
     assert isinstance(texts, list) and isinstance(ocr, list)
+    warnings: list[str] = []
+    if ocr:  # scanned pages: OCR them alone, the text layer of the others stands
+        from parsers.ocr import ocr_document_pages, page_warnings
+
+        for page in ocr_document_pages(data, ocr, limits):
+            texts[page.page - 1] = layout_text(page.chars)
+            warnings += page_warnings(page)
     meaningful = sum(len(_CJK.findall(t)) + len(re.findall(r"[A-Za-z0-9]", t)) for t in texts)
-    if meaningful < _MIN_DOC_CHARS or (len(ocr) == len(texts) and not any(_CJK.search(t) for t in texts)):
-        raise ParseError("no_text_layer", "no text layer, OCR needed")
-    warnings = [f"page {p}: no text layer, OCR needed" for p in ocr]
+    if meaningful < _MIN_DOC_CHARS or not any(_CJK.search(t) for t in texts):
+        raise ParseError("no_text_layer", "no text layer, and OCR found no text on its pages")
     return ExtractedDoc(kind="pdf", text="\n\n".join(texts), warnings=warnings)
