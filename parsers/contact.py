@@ -16,8 +16,9 @@ __all__ = ["find_contact"]
 _STOP = r"(?=[，,；;。）)、]|邮编|邮政编码|联系电话|电话|传真|电子邮|邮箱|网址|$)"
 _ADDRESS = re.compile(r"(?:通讯地址|通信地址|联系地址|办公地址|地址)[:：]([^，,；;。）)：:]{2,60}?)" + _STOP)
 _POSTCODE = re.compile(r"(?:邮编|邮政编码)[:：]?(\d{6})(?!\d)")
-_PHONE_NUMBER = r"((?:[（(]\d{3,4}[)）])?\d[\d\-—－–]{4,}\d)"
-_PHONE = re.compile(r"(?<!传真)(?:联系电话|咨询电话|办公电话|联系方式|电话)[:：]" + _PHONE_NUMBER)
+_PHONE_NUMBER = r"((?:[（(]\d{3,4}[)）])?\d[\d\-—－–]{4,}\d(?:转\d{1,6})?)"
+_PHONE = re.compile(r"(?<!传真)(?:(?:联系|咨询|办公|服务)电话(?:号码)?(?:[:：]|为|是)|(?:联系方式|电话号码|电话)[:：])"
+                    + _PHONE_NUMBER)
 _SITE_CONTEXT = re.compile(r"网站|网址|门户|电子版|电子文本|下载|查阅|网上")
 _FAX = re.compile(r"传真(?:电话)?[:：]" + _PHONE_NUMBER)
 _EMAIL = re.compile(r"(?:电子邮箱|电子信箱|电子邮件|邮箱|E-?mail|email)[:：]?([A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,5})", re.IGNORECASE)

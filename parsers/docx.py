@@ -176,4 +176,5 @@ def extract_docx(data: bytes, limits: Limits) -> ExtractedDoc:
                     lines.append(text)
     found = props.find(_DC_TITLE) if props is not None else None
     title = ((found.text or "").strip() or None) if found is not None else None
-    return ExtractedDoc(kind="docx", text="\n".join(lines), tables=tables, title=title, encoding="utf-8")
+    return ExtractedDoc(kind="docx", text="\n".join(lines), tables=tables, title=title, encoding="utf-8",
+                        table_source="docx" if tables else None)

@@ -312,6 +312,7 @@ def extract_html(
         )
     return ExtractedDoc(
         kind="html", text=text, tables=tables, title=title, published_at=published,
+        table_source="html" if tables else None,
         encoding=encoding, warnings=warnings,
     )
 

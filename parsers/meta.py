@@ -65,6 +65,7 @@ def find_title(text: str) -> str | None:
     """
     lines = [ln.strip() for ln in text.split("\n", 40)[:40]]
     nonempty = [ln for ln in lines if ln]
+    first: str | None = None
     for i, line in enumerate(nonempty[:20]):
         title = _title_in(line)
         if title is None:
@@ -75,8 +76,11 @@ def find_title(text: str) -> str | None:
             prev = nonempty[i - 1]
             if len(prev) <= 24 and not _SENTENCE_PUNCT.search(prev) and _AGENCY_SUFFIX.search(prev):
                 title = prev + title
-        return clean_title(title)
-    return None
+        title = clean_title(title)
+        if agency_from_title(title) is not None and (first is None or year_from_title(first) == year_from_title(title)):
+            return title  # page text repeats the title; a generic heading ("2024年…年度报告") yields to one naming the agency
+        first = first or title
+    return first
 
 
 def _cn_year(token: str) -> int:
@@ -134,21 +138,37 @@ def agency_from_title(title: str) -> str | None:
 
 _AGENCY_HINTS = (
     re.compile(r"汇总(.{2,20}?)(?:各有关单位|各部门|各单位|所属)"),
+    re.compile(r"本(?:年度)?报告(?:是)?(?:根据|依据|按照)[^。]{0,60}?(?:要求|规定)[，,]?由(.{2,24}?)(?:编制|制作|汇总编制|负责编制)"),
     re.compile(r"本(?:年度)?报告由(.{2,20}?)(?:人民政府)?办公室"),
     re.compile(r"请与(.{2,20}?)(?:管委会|管理委员会)?(?:人民政府)?(?:政府)?(?:信息公开)?办公室"),
 )
 
 
+_SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2}|二[〇○零O][一二三四五六七八九〇○零O]{2})\s*年.{1,6}日$")
+
+
+def _signature(text: str) -> str | None:
+    """The signing body: a short agency line just above the closing date, or the last line."""
+    lines = [ln.strip() for ln in text[-1500:].splitlines() if ln.strip()][-6:]
+    for i in range(len(lines) - 1, -1, -1):
+        if _SIGNATURE_DATE.match(lines[i]) and i > 0:
+            name = lines[i - 1]
+            if len(name) <= 30 and _AGENCY_SUFFIX.search(name) and not _SENTENCE_PUNCT.search(name):
+                return name
+    return None
+
+
 def agency_from_text(text: str) -> str | None:
-    """When there is no title: who compiled the report, from the standard opening sentences."""
+    """When no title names it: who compiled the report, from the standard opening
+    sentences, else the signature above the closing date."""
     head = re.sub(r"\s+", "", text[:3000])
     for pat in _AGENCY_HINTS:
         m = pat.search(head)
         if m:
             name = m.group(1).strip("“”\"《》()（）、")
-            if 2 <= len(name) <= 20 and not re.search(r"[，。；,：:]", name):
+            if 2 <= len(name) <= 24 and not re.search(r"[，。；,：:]", name):
                 return name
-    return None
+    return _signature(text)
 
 
 def detect_format(compact_text: str, year: int | None = None) -> Format:

@@ -23,6 +23,7 @@ __all__ = [
     "split_runs",
     "to_stat",
     "tokenize",
+    "tokenize_lines",
 ]
 
 _FULLWIDTH: dict[int, int | None] = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)}  # ０-９
@@ -137,12 +138,18 @@ def tokenize(region: str) -> list[Tok]:
     blank); in layout or flattened text only printed placeholders ("/", "—") are
     blank cells, and whitespace merely separates cells.
     """
+    return [t for line in tokenize_lines(region) for t in line]
+
+
+def tokenize_lines(region: str) -> list[list[Tok]]:
+    """``tokenize``, one list per line: where a line starts matters for stray characters."""
     region = _NUMBERING.sub(" ", region)
-    toks: list[Tok] = []
+    lines: list[list[Tok]] = []
     for line in region.split("\n"):
         if "\t" in line:
-            toks.extend(_tokenize_tab_line(line))
+            lines.append(_tokenize_tab_line(line))
             continue
+        toks: list[Tok] = []
         for m in _LINE_TOKEN.finditer(line):
             if m.lastgroup is None:
                 continue
@@ -153,7 +160,8 @@ def tokenize(region: str) -> list[Tok]:
                 toks.append(Tok("blank", m.group("blank")))
             else:
                 toks.append(Tok("text", m.group("text")))
-    return toks
+        lines.append(toks)
+    return lines
 
 
 _MAX_STEPS = 20000

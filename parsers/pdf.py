@@ -1,10 +1,11 @@
 """PDF attachments → layout-preserving text, read with pdfium.
 
 pypdfium2 reads a page's text layer in 1–5 ms where pdfplumber needs 60–80 ms,
-and both decode Chinese CID fonts. We place every character by its box, like
-``pdftotext -layout``: lines are grouped by vertical position and cells of a
-table row stay on one line, kept apart by runs of spaces (the report parser
-reads tables from that, see ``corpus/text/jiangsu_huaian_2024.pdf.txt``).
+and both decode Chinese CID fonts. Every character goes with its box (and every
+ruling line of a page that holds a table) to ``parsers.layout.read_pages``, which
+lays prose out like ``pdftotext -layout`` and reads tables by position: rows by
+baseline and ruling lines, columns by the header's x-ranges, each table row one
+tab-separated line. OCR hands its boxes to ``read_layout``, the same reader.
 
 Pages without a usable text layer (scans, ``(cid:NNN)`` garbage) are flagged
 for OCR; a document with none at all is refused as ``no_text_layer``.
@@ -17,19 +18,19 @@ from __future__ import annotations
 
 import ctypes
 import re
-import statistics
 from collections.abc import Callable
-from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from parsers.errors import ErrorKind, ParseError
+from parsers.layout import Box, Rule, read_pages
 from parsers.limits import Limits, run_isolated
-from parsers.record import ExtractedDoc
+from parsers.record import ExtractedDoc, TableSource
 
-__all__ = ["extract_pdf", "layout_text", "pdf_pages"]
+__all__ = ["extract_pdf", "pdf_pages"]
 
-#: (page texts, page numbers needing OCR) or an error (kind, reason)
-PdfResult = tuple[str, list[str], list[int]] | tuple[str, ErrorKind, str]
+#: ("ok", page texts, page numbers needing OCR, tables read by position, layout warnings)
+#: or ("error", kind, reason)
+PdfResult = tuple[str, list[str], list[int], int, list[str]] | tuple[str, ErrorKind, str]
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CID = re.compile(r"\(cid:\d+\)")
@@ -58,8 +59,9 @@ def _page_unicode(textpage: object, n: int, pdfium_c: object) -> str | None:
     return text
 
 
-def _chars(textpage: object, pdfium_c: object) -> list[tuple[str, float, float, float, float]]:
-    """Every character with ink and its loose box (left, bottom, right, top).
+def _chars(textpage: object, pdfium_c: object, height: float) -> list[Box]:
+    """Every character with ink and its loose box as (char, left, top, right, bottom),
+    y measured down from the page's top edge (``height``) as ``parsers.layout`` wants it.
 
     Loose boxes span the font's full ascent/descent and advance width, so digits
     and CJK on one baseline share a vertical centre and adjacent glyphs touch:
@@ -81,12 +83,12 @@ def _chars(textpage: object, pdfium_c: object) -> list[tuple[str, float, float, 
     rect = c.FS_RECTF()
     prect = ctypes.byref(rect)
     get_box = c.FPDFText_GetLooseCharBox
-    out: list[tuple[str, float, float, float, float]] = []
+    out: list[Box] = []
     blank = _BLANK
     for i, ch in enumerate(text):
         if ch in blank or not get_box(textpage, i, prect):
             continue
-        out.append((ch, rect.left, rect.bottom, rect.right, rect.top))
+        out.append((ch, rect.left, height - rect.top, rect.right, height - rect.bottom))
     return out
 
 
@@ -95,73 +97,6 @@ def _code_char(code: int) -> str:
         return chr(code)
     except ValueError:
         return "\ufffd"
-
-
-def layout_text(chars: list[tuple[str, float, float, float, float]]) -> str:
-    """Characters with boxes → lines of text, columns kept apart by runs of spaces.
-
-    Pure (no pdfium): takes (char, left, bottom, right, top) in PDF units.
-    A character's column is its x position in half-em units, so cells that line
-    up on the page line up in the text, and a gap wider than about one
-    character becomes at least two spaces (the report parser splits cells on
-    two or more spaces).
-    """
-    if not chars:
-        return ""
-    heights = [t - b for _, _, b, _, t in chars if t > b]
-    em = statistics.median(heights) if heights else 10.0
-    em = max(em, 4.0)
-    unit = em / 2
-    x_min = min(c[1] for c in chars)
-    same_line, wide, narrow, blank_gap = em * 0.45, em * 0.6, em * 0.15, em * 1.2
-    # group into lines by vertical centre, top of the page first (halving is exact, so
-    # ordering by -(bottom + top) is ordering by the centre)
-    ordered = sorted(chars, key=lambda c: -(c[2] + c[4]))
-    lines: list[list[tuple[str, float, float, float, float]]] = []
-    centre = None
-    for box in ordered:
-        mid = (box[2] + box[4]) / 2
-        if centre is not None and abs(mid - centre) <= same_line:
-            lines[-1].append(box)
-        else:
-            lines.append([box])
-            centre = mid
-    rendered: list[str] = []
-    prev_bottom: float | None = None
-    by_left = itemgetter(1)
-    for line in lines:
-        line.sort(key=by_left)
-        parts: list[str] = []
-        col = 0  # visual columns used so far (CJK = 2)
-        prev_right: float | None = None
-        top, bottom = line[0][4], line[0][2]
-        for ch, left, low, right, high in line:
-            if prev_right is None:
-                pad = round((left - x_min) / unit)
-            else:
-                gap = left - prev_right
-                if gap > wide:
-                    pad = max(2, round((left - x_min) / unit) - col)
-                elif gap > narrow:
-                    pad = 1
-                else:
-                    pad = 0
-            if pad > 0:
-                parts.append(" " * pad)
-                col += pad
-            parts.append(ch)
-            col += 2 if ch >= "\u2e80" else 1
-            prev_right = right
-            if high > top:
-                top = high
-            if low < bottom:
-                bottom = low
-        # a blank line where the page leaves a gap of more than a line
-        if prev_bottom is not None and prev_bottom - top > blank_gap:
-            rendered.append("")
-        rendered.append("".join(parts).rstrip())
-        prev_bottom = bottom
-    return "\n".join(rendered)
 
 
 def _needs_ocr(text: str, has_image: Callable[[], bool]) -> bool:
@@ -175,20 +110,50 @@ def _needs_ocr(text: str, has_image: Callable[[], bool]) -> bool:
     return len(_CJK.findall(compact)) < _MIN_CJK_PER_PAGE and has_image()
 
 
-def _page_text(doc: object, index: int, pdfium: object, pdfium_c: object) -> tuple[str, bool]:
-    """A page's layout text, and whether it needs OCR."""
+#: a page with fewer digits than this holds no statistics table: its ruling lines are not asked for
+_MIN_TABLE_DIGITS = 12
+_DIGITS = re.compile(r"[0-9]")
+
+
+def _rules(page: object, height: float, number: int, pdfium_c: object) -> list[Rule]:
+    """The page's thin horizontal paths (ruling lines, thin filled rectangles), top level only.
+
+    Raw calls, not pypdfium2's object wrappers: those cost ~6 µs an object."""
+    c: Any = pdfium_c
+    raw = page.raw  # type: ignore[attr-defined]
+    out: list[Rule] = []
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    path = c.FPDF_PAGEOBJ_PATH
+    for i in range(c.FPDFPage_CountObjects(raw)):
+        obj = c.FPDFPage_GetObject(raw, i)
+        if c.FPDFPageObj_GetType(obj) != path:
+            continue
+        if not c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right),
+                                       ctypes.byref(top)):
+            continue
+        if top.value - bottom.value <= 2.5 and right.value - left.value >= 20:
+            out.append(Rule(number, left.value, height - top.value, right.value, height - bottom.value))
+    return out
+
+
+def _page_boxes(doc: object, index: int, pdfium_c: object) -> tuple[list[Box], list[Rule], bool]:
+    """A page's character boxes (y downward), its ruling lines when it may hold a table,
+    and whether it needs OCR."""
     page = doc[index]  # type: ignore[index]
     try:
+        height = page.get_height()
         textpage = page.get_textpage()
         try:
-            text = layout_text(_chars(textpage.raw, pdfium_c))
+            chars = _chars(textpage.raw, pdfium_c, height)
         finally:
             textpage.close()
+        text = "".join([c[0] for c in chars])
+        rules = _rules(page, height, index + 1, pdfium_c) if len(_DIGITS.findall(text)) >= _MIN_TABLE_DIGITS else []
         image = pdfium_c.FPDF_PAGEOBJ_IMAGE  # type: ignore[attr-defined]
         ocr = _needs_ocr(text, lambda: any(True for _ in page.get_objects(filter=[image], max_depth=1)))
     finally:
         page.close()
-    return text, ocr or not text.strip()
+    return chars, rules, ocr or not text.strip()
 
 
 def pdf_pages(data: bytes, max_pages: int) -> PdfResult:
@@ -210,17 +175,21 @@ def pdf_pages(data: bytes, max_pages: int) -> PdfResult:
             return ("error", "corrupt", "corrupt: the PDF has no pages")
         if n > max_pages:
             return ("error", "too_large", f"too large: {n} pages, over the cap of {max_pages}")
-        texts: list[str] = []
+        pages: list[list[Box]] = []
+        rules: list[Rule] = []
         ocr: list[int] = []
         for index in range(n):
             try:
-                text, needs_ocr = _page_text(doc, index, pdfium, pdfium_c)
+                page_boxes, page_rules, needs_ocr = _page_boxes(doc, index, pdfium_c)
             except pdfium.PdfiumError:
-                text, needs_ocr = "", True  # a damaged page: flag it, keep the others
-            texts.append(text)
+                page_boxes, page_rules, needs_ocr = [], [], True  # a damaged page: flag it, keep the others
+            pages.append(page_boxes)
+            rules.extend(page_rules)
             if needs_ocr:
                 ocr.append(index + 1)
-        return ("ok", texts, ocr)
+        layout = read_pages(pages, rules)
+        texts = layout.pages
+        return ("ok", texts, ocr, layout.tables, layout.warnings)
     finally:
         doc.close()
 
@@ -229,18 +198,20 @@ def extract_pdf(data: bytes, limits: Limits) -> ExtractedDoc:
     """A PDF's text, page by page, bounded in time and memory."""
     result = run_isolated(pdf_pages, data, limits.max_pdf_pages, limits=limits, what="PDF")
     if result[0] == "error":
-        _, kind, reason = result
-        raise ParseError(kind, reason)  # type: ignore[arg-type]
-    _, texts, ocr = result
-    assert isinstance(texts, list) and isinstance(ocr, list)
+        raise ParseError(cast(ErrorKind, result[1]), cast(str, result[2]))
+    _, texts, ocr, tables, layout_warnings = cast(tuple[str, list[str], list[int], int, list[str]], result)
     warnings: list[str] = []
+    source: TableSource | None = "pdf-layout" if tables else None
     if ocr:  # scanned pages: OCR them alone, the text layer of the others stands
-        from parsers.ocr import ocr_document_pages, page_warnings
+        from parsers.ocr import read_scanned_pages
 
-        for page in ocr_document_pages(data, ocr, limits):
-            texts[page.page - 1] = layout_text(page.chars)
-            warnings += page_warnings(page)
+        scanned = read_scanned_pages(data, ocr, len(texts), limits)
+        for number in ocr:
+            texts[number - 1] = scanned.pages[number - 1]
+        warnings += scanned.warnings
+        source = "ocr" if scanned.tables else source
     meaningful = sum(len(_CJK.findall(t)) + len(re.findall(r"[A-Za-z0-9]", t)) for t in texts)
     if meaningful < _MIN_DOC_CHARS or not any(_CJK.search(t) for t in texts):
         raise ParseError("no_text_layer", "no text layer, and OCR found no text on its pages")
-    return ExtractedDoc(kind="pdf", text="\n\n".join(texts), warnings=warnings)
+    return ExtractedDoc(kind="pdf", text="\n\n".join(texts), warnings=warnings + list(layout_warnings),
+                        table_source=source)

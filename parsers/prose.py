@@ -41,9 +41,14 @@ def _exact(text: str, m: re.Match[str], group: int = 1) -> bool:
     return not re.match(r"^\s*万(?!元)", after)
 
 
+#: a count with thousands separators ("1,200")
+_N_SEP = r"(\d{1,3}(?:[,，]\d{3})+(?!\d)|\d{1,12}(?:\.\d{1,4})?)"
 _PROACTIVE = re.compile(
-    r"主动公开(?:各类|各种)?(?:政府)?信息(?:总数|总量|数量|共计|合计|共|数)?\s*(?:为|达|是|:|：)?\s*" + _N + r"\s*(?:万|余|多)?\s*(?:条|件|项)?"
+    r"主动公开(?:各类|各种)?(?:政府)?信息(?:总数|总量|数量|总计|共计|合计|累计|共|数)?\s*(?:为|达|是|:|：)?\s*"
+    + _N_SEP + r"\s*(?:万|余|多)?\s*(?:条|件|项)?"
 )
+#: "通过政府网站主动公开信息800条": one channel's count, not the total
+_CHANNEL = re.compile(r"(?:通过|在|于|经)[^，,。；;]{0,12}?(?:网站|网|公报|平台|微博|微信|栏|媒体)[^，,。；;]{0,4}$")
 _PROACTIVE_2 = re.compile(r"共(?:发布|公开)(?:各类)?(?:政府)?(?:公开)?信息\s*" + _N + r"\s*(?:余|多)?\s*(?:条|件)")
 _FEES_NONE = re.compile(r"(?:未|无|没有|不)(?:实行|进行|发生|产生|曾)?(?:任何)?(?:信息(?:处理)?)?(?:收费|收取)")
 _FEES = re.compile(r"收取[^。；;\d]{0,24}?(?:费|费用)\s*(?:共计|合计|共|为)?\s*" + _N + r"\s*(万元|元)")
@@ -65,10 +70,11 @@ def fees_and_proactive(text: str) -> ProseResult:
     """``proactive.total`` and ``fees.total_yuan`` from prose (every format states them in prose)."""
     out = ProseResult()
     text = join_wrapped_lines(text)
-    m = _PROACTIVE.search(text) or _PROACTIVE_2.search(text)
+    m = next((m for m in _PROACTIVE.finditer(text)
+              if not _CHANNEL.search(text, max(0, m.start() - 20), m.start())), None) or _PROACTIVE_2.search(text)
     if m:
         if _exact(text, m):
-            out.stats["proactive.total"] = _num(m.group(1))
+            out.stats["proactive.total"] = _num(re.sub(r"[,，]", "", m.group(1)))
         else:
             out.warnings.append(f"proactive total stated approximately ({m.group(0).strip()}); omitted")
     m = _FEES.search(text)
@@ -111,8 +117,10 @@ _STAFF_TOTAL = (
     re.compile(_N + r"\s*(?:名|人)(?:工作人员|专兼职人员|专\(兼\)职人员)?从事[^。；;]{0,16}?公开工作"),
     re.compile(r"(?:信息公开|政务公开)工作(?:人员)?(?:共|总数为|为)\s*" + _N + r"\s*(?:人|名)"),
 )
-_STAFF_FULL = re.compile(r"(?:全职|专职)(?:工作)?(?:人员)?\s*" + _N + r"\s*(?:人|名)")
-_STAFF_PART = re.compile(r"兼职(?:工作)?(?:人员)?\s*" + _N + r"\s*(?:人|名)")
+_STAFF_QUALIFIER = r"(?:[^，,。；;：:\d兼]{0,8}?(?:人员|干部))?(?:共计|合计|总计|共|为|有|计)?\s*"
+_STAFF_FULL = re.compile(r"(?:全职|专职)" + _STAFF_QUALIFIER + _N + r"\s*(?:人|名)")
+_STAFF_PART = re.compile(r"(?<!专)兼职" + _STAFF_QUALIFIER + _N + r"\s*(?:人|名)")
+_STAFF_CONTEXT = re.compile(r"信息公开|政务公开|公开工作")
 _WAN = re.compile(_N + r"\s*万元")
 
 
@@ -190,11 +198,19 @@ def _staff_and_spending(text: str, st: Stats) -> None:
                 if m and _exact(s, m):
                     st["staff.total"] = _num(m.group(1))
                     break
-        if "staff.full_time" not in st and ("信息公开" in s or "政务公开" in s or "staff.total" in st):
-            full, part = _STAFF_FULL.search(s), _STAFF_PART.search(s)
-            if full and part:
-                st["staff.full_time"] = _num(full.group(1))
-                st["staff.part_time"] = _num(part.group(1))
+    # staff counts: in a sentence about disclosure work, or right after one (…公开工作。专职3人；兼职25人)
+    for line in text.split("\n"):
+        if "staff.full_time" in st or "staff.part_time" in st:
+            break
+        for m in _STAFF_FULL.finditer(line):
+            start = max(line.rfind("。", 0, m.start()) + 1, m.start() - 120)
+            end = line.find("。", m.end())
+            if _STAFF_CONTEXT.search(line, start, end if end >= 0 else len(line)) or "staff.total" in st:
+                st["staff.full_time"] = _num(m.group(1))
+                part = _STAFF_PART.search(line, m.end(), m.end() + 80)
+                if part:
+                    st["staff.part_time"] = _num(part.group(1))
+                break
     for m in re.finditer("支出", text):
         window = text[m.end(): m.end() + 300]
         stop = [i for i, ch in enumerate(window) if ch == "。"]

@@ -18,6 +18,7 @@ __all__ = [
     "Format",
     "Record",
     "Section",
+    "TableSource",
 ]
 
 #: Bump when a parser change can alter records; stored with every report so
@@ -26,6 +27,10 @@ PARSER_VERSION = "1"
 
 Format = Literal["legacy", "2019", "2021"]
 DocKind = Literal["html", "text", "pdf", "docx", "doc"]
+#: how a record's statistics tables were read: by position from a PDF's character boxes,
+#: from HTML or DOCX table structure, from text lines (layout, tab-separated or flattened),
+#: or by position from OCR boxes
+TableSource = Literal["pdf-layout", "html", "docx", "text", "ocr"]
 
 
 @dataclass(slots=True)
@@ -66,6 +71,8 @@ class Record:
     stats: dict[str, float | int] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: None when the report has no statistics tables (legacy prose) or none could be read
+    table_source: TableSource | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The record as ``govreports parse --json`` prints it (schema order)."""
@@ -86,6 +93,7 @@ class Record:
             stats=dict(data.get("stats") or {}),
             checks=[Check(**c) for c in data.get("checks") or []],
             warnings=list(data.get("warnings") or []),
+            table_source=data.get("table_source"),
         )
 
 
@@ -107,3 +115,5 @@ class ExtractedDoc:
     published_at: str | None = None
     encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: set by a reader that read the tables by their structure or position (None: from text lines)
+    table_source: TableSource | None = None

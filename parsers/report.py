@@ -33,6 +33,8 @@ __all__ = ["build_record"]
 
 _REPORT_WORDS = ("信息公开", "政务公开")
 _MIN_YEAR, _MAX_YEAR = 2007, 2100
+#: stats keys that only the statutory tables give
+_TABLE_KEYS = ("requests.table.", "art20.")
 
 
 def _grid_text(tables: list[list[list[str]]]) -> str:
@@ -89,12 +91,16 @@ def build_record(doc: ExtractedDoc) -> Record:
     warnings: list[str] = list(doc.warnings)
 
     title = find_title(text)
-    meta_title = clean_title(doc.title) if doc.title else None
-    if (title is None and meta_title and year_from_title(meta_title) and re.search(r"报告|年报", meta_title)
-            and any(w in meta_title for w in _REPORT_WORDS)):
-        title = meta_title
+    # a page <title> carries the site's name after the report's ("…年度报告_平潭综合实验区"): cut it off
+    meta_title = (find_title(doc.title) or clean_title(doc.title)) if doc.title else None
+    if (meta_title and year_from_title(meta_title) and re.search(r"报告|年报", meta_title)
+            and any(w in meta_title for w in _REPORT_WORDS)
+            and (title is None or (agency_from_title(title) is None and agency_from_title(meta_title) is not None
+                                   and year_from_title(title) == year_from_title(meta_title)))):
+        title = meta_title  # the page's <title> or ArticleTitle names the agency the body's heading leaves out
     if not _is_report(comp, title, meta_title):
-        raise ParseError("not_a_report", "no 政府信息公开 annual report wording (title, 年度报告, statutory tables)")
+        raise ParseError(
+            "not_a_report", "not a report: no 政府信息公开 annual report wording (title, 年度报告, statutory tables)")
 
     year = year_from_title(title) if title else None
     if year is None:
@@ -102,7 +108,12 @@ def build_record(doc: ExtractedDoc) -> Record:
         if year is not None:
             warnings.append("year not stated in a title; taken from the statistics period or the body")
     if year is None or not _MIN_YEAR <= year <= _MAX_YEAR:
-        raise ParseError("not_a_report", f"cannot tell which year the report covers (found {year})")
+        # a template: the application table is there, and no digit but its row numbering ("1.")
+        blank = "本年新收" in comp and not re.search(
+            r"\d", re.sub(r"\d{1,2}[.、．]", "", comp.split("本年新收", 1)[1][:2000]))
+        raise ParseError("not_a_report", "not a report: " + (
+            "a blank template (no year, no number in the statistics tables)" if blank
+            else f"cannot tell which year the report covers (found {year})"))
 
     agency = agency_from_title(title) if title else None
     if agency is None:
@@ -149,4 +160,5 @@ def build_record(doc: ExtractedDoc) -> Record:
         stats=stats,
         checks=run_checks(stats),
         warnings=warnings,
+        table_source=(doc.table_source or "text") if any(k.startswith(_TABLE_KEYS) for k in stats) else None,
     )

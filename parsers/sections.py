@@ -16,8 +16,17 @@ __all__ = ["split_sections"]
 
 _NUMERALS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
              "十一", "十二", "十三", "十四", "十五", "十六", "十七", "十八", "十九", "二十"]
-_CANDIDATE = re.compile(r"(十[一二三四五六七八九]?|二十|[一二三四五六七八九])[ \t]*[、.．][ \t]*")
-_BEFORE = frozenset("\n。；;）) \t\u3000…！!？?0123456789")
+_NUMERAL = r"(十[一二三四五六七八九]?|二十|[一二三四五六七八九])"
+#: numbering styles of top-level headings, tried in order: 一、 / 第一部分 / （一） (when a report
+#: numbers its top level with brackets it has no 一、 headings)
+_STYLES = (
+    re.compile(_NUMERAL + r"[ \t]*[、.．][ \t]*"),
+    re.compile(r"第" + _NUMERAL + r"部分[ \t]*[、.．:：]?[ \t]*"),
+    re.compile(r"[（(]" + _NUMERAL + r"[)）][ \t]*"),
+)
+#: what may stand right before a heading's numeral: a sentence or line end, a table cell's
+#: number or unit, or the title's last character when flattened page text runs it into 一、
+_BEFORE = frozenset("\n。；;）) \t\u3000…！!？?0123456789告报元")
 _TABLE_ROW_WORDS = ("本年新收", "上年结转", "本年度办理结果", "结转下年度", "下年度继续办理")
 _HEADING_END_WORD = re.compile(r"(?:情况|概述|措施|事项|问题|说明|总结|计划|目标|附表|附件)")
 _BODY_START = re.compile(r"[（(\[\d]|[。；;：:，,]|\s")
@@ -71,10 +80,24 @@ def _is_table_row(heading: str, after: str) -> bool:
 
 
 def split_sections(text: str) -> list[Section]:
-    """The top-level sections in order: 一 first, each next numeral after the previous."""
+    """The top-level sections in order: 一 first, each next numeral after the previous.
+
+    Numbered 一、 … by most reports; 第一部分 … or （一）… by some: the first style that
+    gives two sections or more is the report's.
+    """
+    best: list[Section] = []
+    for style in _STYLES:
+        sections = _split(text, style)
+        if len(sections) >= 2:
+            return sections
+        best = best or sections
+    return best
+
+
+def _split(text: str, candidate: re.Pattern[str]) -> list[Section]:
     found: list[tuple[str, str, int, int]] = []  # numeral, heading, start, body_start
     expected = 0
-    for m in _CANDIDATE.finditer(text):
+    for m in candidate.finditer(text):
         if expected >= len(_NUMERALS):
             break
         if m.group(1) != _NUMERALS[expected]:

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from parsers.numbers import Tok, parse_number, split_runs, to_stat, tokenize
+from parsers.numbers import Tok, parse_number, split_runs, to_stat, tokenize_lines
 from parsers.record import Format
 
 __all__ = ["COLUMNS", "TableResult", "parse_statutory_tables"]
@@ -95,7 +95,11 @@ class _Stream:
 
     Keywords are searched in the label text alone (``text``), so a label that
     wraps around its own number cells in PDF layout ("确认或重新出 / 1 0 0 … /
-    具已获取信息") still reads as one label.
+    具已获取信息") still reads as one label. A merged cell printed one character
+    per line down the table's left side puts a stray character in front of row
+    labels ("六  正、行政机关…" splits 不补正): a keyword not found in ``text`` is
+    also searched in ``clean``, the label text without such line-initial single
+    characters.
     """
 
     toks: list[Tok]
@@ -103,31 +107,54 @@ class _Stream:
     owner: list[int]  # token index of each character of comp
     text: str  # comp without the cell markers
     text_pos: list[int]  # position in comp of each character of text
+    clean: str  # text without stray single characters at line starts
+    clean_pos: list[int]  # position in comp of each character of clean
 
     @classmethod
-    def of(cls, toks: list[Tok]) -> _Stream:
+    def of(cls, lines: list[list[Tok]]) -> _Stream:
         comp: list[str] = []
         owner: list[int] = []
-        for i, t in enumerate(toks):
-            piece = "".join(t.value.split()) if t.kind == "text" else "\x00"
-            comp.append(piece)
-            owner.extend([i] * len(piece))
+        toks: list[Tok] = []
+        stray: set[int] = set()  # comp positions of stray characters
+        pos = 0
+        for line in lines:
+            for j, t in enumerate(line):
+                i = len(toks)
+                toks.append(t)
+                piece = "".join(t.value.split()) if t.kind == "text" else "\x00"
+                if j == 0 and t.kind == "text" and len(piece) == 1 and not piece.isascii():
+                    stray.add(pos)
+                comp.append(piece)
+                owner.extend([i] * len(piece))
+                pos += len(piece)
         joined = "".join(comp)
         text_pos = [i for i, ch in enumerate(joined) if ch != "\x00"]
-        return cls(toks, joined, owner, joined.replace("\x00", ""), text_pos)
+        clean_pos = [i for i in text_pos if i not in stray] if stray else text_pos
+        clean = "".join(joined[i] for i in clean_pos) if stray else joined.replace("\x00", "")
+        return cls(toks, joined, owner, joined.replace("\x00", ""), text_pos, clean, clean_pos)
 
     def find(self, words: Sequence[str], start: int, end: int | None = None) -> tuple[int, int] | None:
         """Earliest match of any word within comp[start:end], as (start, end) positions in comp."""
-        tstart = bisect.bisect_left(self.text_pos, start)
-        tstop = len(self.text) if end is None else bisect.bisect_left(self.text_pos, end)
+        best = self._find(self.text, self.text_pos, words, start, end)
+        if self.clean_pos is not self.text_pos:
+            other = self._find(self.clean, self.clean_pos, words, start, end)
+            if other is not None and (best is None or other[0] < best[0]):
+                return other
+        return best
+
+    @staticmethod
+    def _find(text: str, text_pos: list[int], words: Sequence[str], start: int,
+              end: int | None) -> tuple[int, int] | None:
+        tstart = bisect.bisect_left(text_pos, start)
+        tstop = len(text) if end is None else bisect.bisect_left(text_pos, end)
         best: tuple[int, int] | None = None
         for w in words:
-            i = self.text.find(w, tstart, tstop)
+            i = text.find(w, tstart, tstop)
             if i >= 0 and (best is None or i < best[0]):
                 best = (i, i + len(w))
         if best is None:
             return None
-        return self.text_pos[best[0]], self.text_pos[best[1] - 1] + 1
+        return text_pos[best[0]], text_pos[best[1] - 1] + 1
 
     def cells(self, start: int, end: int) -> list[Tok]:
         """Number and blank tokens whose characters lie in comp[start:end]."""
@@ -179,6 +206,12 @@ def _app_row_candidates(cells: list[Tok]) -> list[list[float | int | None]]:
     if len(cells) < 7:
         runs = [t.value.lstrip("+") for t in cells]
         cands = split_runs(runs, 7, _row_ok)
+        if not cands:
+            # the row's own total is misprinted (大渡口 2020: 10+1 → 10): no split adds up, so every
+            # split is a candidate and the column checks choose (a warning says so)
+            cands = split_runs(runs, 7, None)
+            if len(cands) == 1:
+                cands = cands * 2  # still reported as read by arithmetic
         return [list(c) for c in cands]
     # more number cells than columns: a stray cell; keep readings whose arithmetic holds
     vals = [_value(t) for t in cells]
@@ -331,11 +364,21 @@ def _parse_review(stream: _Stream, start: int, out: TableResult) -> None:
     if len(cells) == 15:
         values = [_value(t) for t in cells]
     elif cells and all(t.kind == "num" for t in cells) and len(cells) < 15:
-        cands = split_runs([t.value for t in cells], 15, _groups_ok)
+        runs = [t.value for t in cells]
+        cands = split_runs(runs, 15, _groups_ok)
         if cands:
             values = list(cands[0])
             if len(cands) > 1:
                 out.warnings.append("review/litigation table: run-together cells read by arithmetic")
+        elif len(runs) == 1 and 15 < len(runs[0]) <= 17:
+            # more digits than 15 single-digit cells can hold: a stray cell ran into the row; keep
+            # the reading when every way of dropping one digit that balances gives the same cells
+            found = {tuple(c) for drop in range(len(runs[0]))
+                     for c in split_runs([runs[0][:drop] + runs[0][drop + 1:]], 15, _groups_ok)}
+            if len(found) == 1:
+                values = list(found.pop())
+                out.warnings.append(f"review/litigation table: {len(runs[0])} digits run together under 15 "
+                                    "columns; dropped one stray digit so that each total adds up")
     elif len(cells) > 15:
         vals = [_value(t) for t in cells]
         extra = len(vals) - 15
@@ -362,12 +405,47 @@ def _parse_review(stream: _Stream, start: int, out: TableResult) -> None:
                 out.stats[f"{group}.{res}"] = v
 
 
-def _art20_candidates(cells: list[Tok], n: int, prose: frozenset[int], wan_cols: set[int]) -> list[float | int | None] | None:
+def _signed_split(cells: list[Tok], n: int, prose: frozenset[int], change_col: int) -> list[float | int | None] | None:
+    """Run-together cells of a 2019 第二十条 row whose 本年增/减 carries its sign ("696-3215718").
+
+    The sign says where the change cell starts, not where it ends: every split is a
+    candidate, and a cell is kept only when all candidates agree on it or the prose
+    confirms one reading. A shifted cell is worse than a missing one.
+    """
+    runs = [t.value.lstrip("+-") for t in cells]
+    if not all(r.isdigit() for r in runs):
+        return None
+    cands = split_runs(runs, n, None, limit=4096)
+    if not cands:
+        return None
+    starts, pos = {}, 0
+    for t, r in zip(cells, runs, strict=True):
+        if t.value[:1] in "+-":
+            starts[pos] = -1 if t.value[0] == "-" else 1
+        pos += len(r)
+    signed: list[list[int]] = []
+    for c in cands:
+        offsets = [sum(len(str(v)) for v in c[:i]) for i in range(len(c))]
+        if [i for i, o in enumerate(offsets) if o in starts] != [change_col]:
+            continue  # the signed cell is the 本年增/减 column, and only it
+        signed.append([v * starts.get(o, 1) for v, o in zip(c, offsets, strict=True)])
+    if not signed:
+        return None
+    confirmed = [c for c in signed if all(abs(v) in prose for v in c if abs(v) >= 10)]
+    pool = confirmed if len(confirmed) == 1 else signed
+    return [pool[0][i] if all(c[i] == pool[0][i] for c in pool) else None for i in range(n)]
+
+
+def _art20_candidates(cells: list[Tok], n: int, prose: frozenset[int], wan_cols: set[int],
+                      change_col: int | None = None) -> list[float | int | None] | None:
     cells = _trim(cells, n)
     if len(cells) == n:
         return [_value(t, i in wan_cols) for i, t in enumerate(cells)]
     if len(cells) > n:
         return [_value(t, i in wan_cols) for i, t in enumerate(cells[:n])]
+    if change_col is not None and cells and all(t.kind == "num" for t in cells) and any(
+            t.value[:1] in "+-" for t in cells):
+        return _signed_split(cells, n, prose, change_col)
     if not cells or any(t.kind != "num" or not t.value.isdigit() for t in cells):
         return None
     cands = split_runs([t.value for t in cells], n, None, limit=4096)
@@ -399,18 +477,30 @@ def _parse_art20(stream: _Stream, start: int, end: int, fmt: Format, prose: froz
         nxt = found[i + 1][1] if i + 1 < len(found) else end
         # stop at the next "第二十条" sub-table heading or at label text after the cells
         cells: list[Tok] = []
+        sign = ""
+        last = -1
         pos = kw_end
         while pos < nxt:
             ch = stream.comp[pos]
             if ch == "\x00":
-                tok = stream.toks[stream.owner[pos]]
-                if not cells or cells[-1] is not tok:
+                owner = stream.owner[pos]
+                if owner != last:
+                    tok = stream.toks[owner]
+                    if sign and tok.kind == "num" and tok.value[:1] not in "+-":
+                        tok = Tok("num", sign + tok.value, tok.unit)  # "696-3215718": the sign ran into the cells
                     cells.append(tok)
+                    last = owner
+                sign = ""
             elif cells and stream.comp.startswith("第二十条", pos):
                 break
+            else:
+                sign = {"-": "-", "－": "-", "−": "-", "+": "+", "＋": "+"}.get(ch, "") if cells else ""
             pos += 1
         wan_cols = {j for j, c in enumerate(cols) if c.endswith("_wan")}
-        vals = _art20_candidates(cells, len(cols), prose, wan_cols)
+        vals = _art20_candidates(cells, len(cols), prose, wan_cols, cols.index("change") if "change" in cols else None)
+        if vals is not None and None in vals and len(cells) < len(cols):
+            out.warnings.append(f"第二十条 table row {key}: run-together cells split more than one way; "
+                                "kept only the cells every reading agrees on")
         if vals is None:
             if cells:
                 out.warnings.append(f"第二十条 table row {key}: cannot read {len(cells)} cell(s) as {len(cols)}")
@@ -430,7 +520,7 @@ def parse_statutory_tables(text: str, fmt: Format, prose: frozenset[int]) -> Tab
     if first is None:
         out.warnings.append("no statutory tables (第二十条 / 本年新收) found")
         return out
-    stream = _Stream.of(tokenize(text[first.start():]))
+    stream = _Stream.of(tokenize_lines(text[first.start():]))
     app = stream.find(_APP_HEAD[0][1], 0)
     # the sub-table headings "第二十条第（一）项", not a sentence citing the article
     art20 = stream.find(("第二十条第（", "第二十条第(", "第二十条（", "第二十条("), 0, app[0] if app else None)

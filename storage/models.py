@@ -126,6 +126,8 @@ class Report(_Base, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     n_stats: int
     n_failed_checks: int
+    #: how the statistics tables were read (record field ``table_source``), migration 0007
+    table_source: str | None = Field(default=None, max_length=16)
     parser_version: str
     content_hash: str = Field(max_length=64)
     document_sha256: str | None = Field(default=None, max_length=64)

@@ -145,6 +145,7 @@ def report_columns(item: ReportItem, chash: str, parsed_at: datetime) -> dict[st
         "text": item.text,
         "n_stats": len(r.stats),
         "n_failed_checks": sum(1 for ch in r.checks if not ch.ok),
+        "table_source": r.table_source,
         "parser_version": item.parser_version,
         "content_hash": chash,
         "document_sha256": item.document_sha256,
@@ -266,6 +267,7 @@ def record_from_rows(
         stats={k: (int(v) if is_int else float(v)) for k, v, is_int, _pos in stats},
         checks=[Check(rule=r, ok=bool(ok), detail=d) for _pos, r, ok, d in checks],
         warnings=[m for _pos, m in warnings],
+        table_source=report.get("table_source"),
     )
 
 
@@ -291,6 +293,7 @@ def record_dict(record: Record) -> dict[str, Any]:
         "stats": dict(record.stats),
         "checks": [{"rule": ch.rule, "ok": ch.ok, "detail": ch.detail} for ch in record.checks],
         "warnings": list(record.warnings),
+        "table_source": record.table_source,
     }
 
 
@@ -308,6 +311,7 @@ _RECORD_FIELDS = (
     "stats",
     "checks",
     "warnings",
+    "table_source",
 )
 
 

@@ -10,6 +10,7 @@ import io
 import re
 import time
 import zipfile
+from collections.abc import Callable
 
 _FONT = "STSong-Light"
 
@@ -212,3 +213,157 @@ JSL_PAGE = "<html><body><script>document.cookie='__jsl_clearance=1589;max-age=36
 LOGIN_PAGE = """<html><head><title>用户登录</title></head><body><form action="/login" method="post">
 <label>用户名</label><input type="text" name="u"><label>密码</label><input type="password" name="p">
 <button>登 录</button></form></body></html>"""
+
+
+# --- a 2021-format report PDF laid out as real ones are: merged cells, wrapped labels, ruling lines ---
+
+#: (group label, row label, stats row key) of the 2021 application table, in print order
+APP_ROWS_2021: list[tuple[str, str, str]] = [
+    ("", "一、本年新收政府信息公开申请数量", "new_received"),
+    ("", "二、上年结转政府信息公开申请数量", "carried_over"),
+    ("三、本年度办理结果", "（一）予以公开", "granted"),
+    ("三、本年度办理结果", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "partially_granted"),
+    *[("三、本年度办理结果|（三）不予公开", label, key) for label, key in (
+        ("1.属于国家秘密", "denied.state_secret"), ("2.其他法律行政法规禁止公开", "denied.prohibited_by_law"),
+        ("3.危及“三安全一稳定”", "denied.three_safeties"), ("4.保护第三方合法权益", "denied.third_party"),
+        ("5.属于三类内部事务信息", "denied.internal_affairs"), ("6.属于四类过程性信息", "denied.process_info"),
+        ("7.属于行政执法案卷", "denied.enforcement_files"), ("8.属于行政查询事项", "denied.admin_inquiry"))],
+    *[("三、本年度办理结果|（四）无法提供", label, key) for label, key in (
+        ("1.本机关不掌握相关政府信息", "unable.not_held"), ("2.没有现成信息需要另行制作", "unable.needs_creation"),
+        ("3.补正后申请内容仍不明确", "unable.unclear"))],
+    *[("三、本年度办理结果|（五）不予处理", label, key) for label, key in (
+        ("1.信访举报投诉类申请", "not_processed.petition"), ("2.重复申请", "not_processed.repeated"),
+        ("3.要求提供公开出版物", "not_processed.publication"), ("4.无正当理由大量反复申请", "not_processed.excessive"),
+        ("5.要求行政机关确认或重新出具已获取信息", "not_processed.confirmation"))],
+    *[("三、本年度办理结果|（六）其他处理", label, key) for label, key in (
+        ("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", "other.overdue_correction"),
+        ("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "other.overdue_fee"),
+        ("3.其他", "other.other"))],
+    ("三、本年度办理结果", "（七）总计", "total"),
+    ("", "四、结转下年度继续办理", "carried_forward"),
+]
+APP_COLUMNS = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total")
+REVIEW_KEYS = [f"{g}.{r}" for g in ("review", "litigation.direct", "litigation.after_review")
+               for r in ("upheld", "corrected", "other", "pending", "total")]
+
+
+def pdf_report_2021(
+    stats: dict[str, float | int], *, rules: bool = True, number_line: str = "middle", label_chars: int = 14,
+    vertical_step: str = "baseline", font_size: float = 7,
+) -> bytes:
+    """A 2021-format report whose statistics tables are drawn as Word exports them.
+
+    ``stats`` gives the cells (a missing key is a blank cell). The group cells
+    三、本年度办理结果 and （三）不予公开 … print one character per line down their
+    merged cell (``vertical_step="baseline"`` puts each character on a row label's
+    baseline, as the failing reports do); row labels wrap at ``label_chars``
+    characters with their numbers on the ``first``, ``middle`` or ``last`` line;
+    ``rules`` draws the ruling lines. The review/litigation row has 15 cells.
+    """
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    _register_font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    width, height = A4
+    fs = font_size
+    lead = fs * 1.25
+    y = height - 60
+
+    def text(x: float, yy: float, s: str) -> None:
+        c.setFont(_FONT, fs)
+        c.drawString(x, yy, s)
+
+    text(60, y, "示范市人民政府2023年政府信息公开工作年度报告")
+    y -= 30
+    text(60, y, "一、总体情况")
+    y -= lead
+    text(60, y, "本报告依据《中华人民共和国政府信息公开条例》编制。")
+    y -= 30
+    text(60, y, "三、收到和处理政府信息公开申请情况")
+    y -= 20
+    x_group, x_sub, x_label, x_cols = 40.0, 62.0, 100.0, 250.0
+    col_w = (width - 40 - x_cols) / 7
+    # header: parent cell over five leaves, leaves wrapped in two lines
+    top = y
+    text(x_cols + col_w * 1 + 10, y, "法人或其他组织")
+    y -= lead
+    for i, name in enumerate(("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")):
+        text(x_cols + col_w * i + 4, y, name[:3])
+        if len(name) > 3:
+            text(x_cols + col_w * i + 4, y - lead, name[3:])
+    y -= 2 * lead + 4
+    bands: list[tuple[float, float]] = []
+    if rules:
+        c.line(x_group, top + lead, width - 40, top + lead)
+        c.line(x_group, y + lead - 2, width - 40, y + lead - 2)
+    for group, label, key in APP_ROWS_2021:
+        lines = [label[i:i + label_chars] for i in range(0, len(label), label_chars)]
+        at = {"first": 0, "middle": (len(lines) - 1) // 2, "last": len(lines) - 1}[number_line]
+        row_top = y
+        indent = x_label if group else x_group
+        for i, part in enumerate(lines):
+            text(indent, y, part)
+            if i == at:
+                for col, name in enumerate(APP_COLUMNS):
+                    v = stats.get(f"requests.table.{key}.{name}")
+                    if v is not None:
+                        text(x_cols + col_w * col + 8, y, str(v))
+            y -= lead
+        y -= 4
+        bands.append((row_top, y))
+        if rules:
+            c.line(x_label if group else x_group, y + lead - 2, width - 40, y + lead - 2)
+    # group labels, one character per line down the rows they span
+    _draw_groups(c, text, bands, x_group, x_sub, lead, vertical_step)
+    c.showPage()
+    y = height - 60
+    text(60, y, "四、政府信息公开行政复议、行政诉讼情况")
+    y -= 24
+    x0 = 40.0
+    w = (width - 80) / 15
+    text(x0 + 2 * w, y, "行政复议")
+    text(x0 + 8 * w, y, "行政诉讼")
+    y -= lead
+    text(x0 + 6 * w, y, "未经复议直接起诉")
+    text(x0 + 11 * w, y, "复议后起诉")
+    y -= lead
+    for i in range(15):
+        name = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")[i % 5]
+        text(x0 + w * i + 2, y, name[:2])
+        if len(name) > 2:
+            text(x0 + w * i + 2, y - lead, name[2:])
+    y -= 2 * lead + 6
+    for i, key in enumerate(REVIEW_KEYS):
+        v = stats.get(key)
+        if v is not None:
+            text(x0 + w * i + 6, y, str(v))
+    y -= 40
+    text(60, y, "五、存在的主要问题及改进情况")
+    y -= lead
+    text(60, y, "工作中还存在一些不足。")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _draw_groups(c: object, text: Callable[[float, float, str], None], bands: list[tuple[float, float]],
+                 x_group: float, x_sub: float, lead: float, step: str) -> None:
+    """Each merged group label, one character per line, over the rows it spans (the table fits one page)."""
+    groups: dict[tuple[str, float], list[tuple[float, float]]] = {}
+    for (top, bottom), (group, _label, _key) in zip(bands, APP_ROWS_2021, strict=True):
+        for depth, name in enumerate(group.split("|") if group else []):
+            groups.setdefault((name, x_group if depth == 0 else x_sub), []).append((top, bottom))
+    for (name, x), spans in groups.items():
+        top, bottom = spans[0][0], spans[-1][1]
+        if step == "baseline":
+            ys = [t for t, _b in spans]
+            while len(ys) < len(name):
+                ys = sorted({*ys, *(t - lead for t in ys)}, reverse=True)
+            ys = ys[: len(name)]
+        else:
+            gap = (top - bottom) / (len(name) + 1)
+            ys = [top - gap * (i + 1) for i in range(len(name))]
+        for ch, yy in zip(name, ys, strict=False):
+            text(x, yy, ch)

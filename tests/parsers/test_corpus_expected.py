@@ -144,3 +144,31 @@ def test_html_twin_gives_the_same_record(page: str, report_schema: dict[str, Any
     assert {k: getattr(rec.contact, k) for k in exp["contact"]} == exp["contact"]
     assert [s.heading for s in rec.sections] == exp["section_headings"]
     assert {c.rule for c in rec.checks if not c.ok} == set(exp["failing_checks"])
+    assert rec.table_source == ("html" if exp["format"] != "legacy" else None)
+
+
+def test_real_pdf_through_the_pdf_path(report_schema: dict[str, Any]) -> None:
+    """The published 淮安市 2024 PDF, read from its character boxes and ruling lines, gives its expected record."""
+    from parsers import extract
+
+    exp = _expected("jiangsu_huaian_2024.pdf")
+    doc = extract((CORPUS / "pdf" / "jiangsu_huaian_2024.pdf").read_bytes(), filename="jiangsu_huaian_2024.pdf")
+    rec = build_record(doc)
+    jsonschema.validate(rec.to_dict(), report_schema)
+    assert rec.table_source == "pdf-layout"
+    assert not [w for w in rec.warnings if w.startswith("page ")]  # every table row placed by position
+    skip = set(exp.get("not_graded", []))
+    assert {k: v for k, v in rec.stats.items() if k not in skip} == {
+        k: v for k, v in exp["stats"].items() if k not in skip}
+    assert re.sub(r"\s+", "", rec.title) == re.sub(r"\s+", "", exp["title"])
+    assert (rec.year, rec.agency, rec.format) == (exp["year"], exp["agency"], exp["format"])
+    assert (rec.period_start, rec.period_end) == (exp["period_start"], exp["period_end"])
+    assert {k: getattr(rec.contact, k) for k in exp["contact"]} == exp["contact"]
+    assert [s.heading for s in rec.sections] == exp["section_headings"]
+    assert {c.rule for c in rec.checks if not c.ok} == set(exp["failing_checks"])
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_table_source_of_text(name: str) -> None:
+    rec = _parse(name)
+    assert rec.table_source == ("text" if rec.format != "legacy" else None)

@@ -61,3 +61,12 @@ def test_readable_summary_without_json(corpus_dir: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "2020 / 2019" in proc.stdout
     assert "checks" in proc.stdout and "failed" in proc.stdout
+
+
+def test_blank_template_is_refused_not_a_record_of_zeros(corpus_dir: Path) -> None:
+    """The real blank 政务公开年报模版: headings and empty statutory tables, no year."""
+    proc = _run(str(corpus_dir / "docx" / "blank_template.docx"), "--json")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip() == (
+        f"govreports: {corpus_dir / 'docx' / 'blank_template.docx'}: "
+        "not a report: a blank template (no year, no number in the statistics tables)")

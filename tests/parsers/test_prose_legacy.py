@@ -6,6 +6,8 @@ the rule under test is in the test name.
 
 from __future__ import annotations
 
+import pytest
+
 from parsers.numbers import prose_numbers
 from parsers.prose import fees_and_proactive, legacy_headlines, legacy_table
 from parsers.record import ExtractedDoc
@@ -145,3 +147,40 @@ def test_statistics_table_with_staff_fees_and_spending_rows() -> None:
 def test_requests_received_with_object_words() -> None:
     st = legacy_headlines("全年共受理依申请公开政府信息12件，已全部办结。").stats
     assert st == {"requests.received": 12}
+
+
+# --- issue 21, class 7: the variants real legacy reports use ---
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "我区配备政府信息公开专职工作人员3名，兼职工作人员25名。",
+        "全区共有专职人员3人、兼职人员25人从事政府信息公开工作。",
+        "政府信息公开工作专职人员有3人，兼职人员有25人。",
+        "配备专职信息公开工作人员3人，兼职信息公开工作人员25人。",
+        "政务公开工作现有专兼职人员28名，其中专职3名，兼职25名。",
+        "信息公开工作专职工作人员为3人，兼职工作人员为25人。",
+        "明确政务公开专职人员共计3人，兼职人员共计25人。",
+    ],
+)
+def test_staff_counts_in_their_variants(sentence: str) -> None:
+    st = legacy_headlines(sentence).stats
+    assert (st.get("staff.full_time"), st.get("staff.part_time")) == (3, 25)
+
+
+def test_staff_of_other_work_is_not_disclosure_staff() -> None:
+    st = legacy_headlines("我区法律顾问团队有专职律师3名，兼职律师5名。本年度新招聘专职人员3人。").stats
+    assert "staff.full_time" not in st and "staff.part_time" not in st
+
+
+@pytest.mark.parametrize(
+    ("sentence", "total"),
+    [
+        ("全年主动公开各类政府信息1,200条，其中通过网站公开1100条。", 1200),
+        ("本年度主动公开政府信息总计1200条（其中机构职能类100条）。", 1200),
+        ("2012年，全区累计主动公开政府信息1200条，其中政策法规类300条。", 1200),
+        ("全年通过政府网站主动公开信息800条，政府公报公开50条。", None),  # channel counts, no total stated
+    ],
+)
+def test_proactive_total_beside_category_and_channel_counts(sentence: str, total: int | None) -> None:
+    assert fees_and_proactive(sentence).stats.get("proactive.total") == total

@@ -179,3 +179,82 @@ def test_run_together_headings_rewrapped_at_arbitrary_points() -> None:
 def test_a_phrase_naming_the_report_format_is_not_a_title() -> None:
     text = "本报告根据《国务院办公厅关于印\n发<中华人民共和国政府信息公开工作年度报告格式>的通知》编制。"
     assert find_title(text) is None
+
+
+# --- flattened portal pages (issue 21, class 4): site chrome around the title, titles without 政府 ---
+
+PORTAL_DEPT = (
+    "当前位置：首页 > 政务公开 > 政府信息公开年报\n"
+    "福州市地方税务局2013年信息公开年度报告\n"
+    "来源：福州市地方税务局 时间：2014-01-20 11:20 浏览次数：123 【字体：大 中 小】\n"
+    "福州市地方税务局2013年信息公开年度报告\n"
+    "一、概述2013年，我局认真贯彻落实《中华人民共和国政府信息公开条例》，全年主动公开信息256条。\n"
+    "二、主动公开政府信息情况2013年，我局共主动公开政府信息256条，其中机构职能12条。\n"
+    "三、依申请公开政府信息情况2013年我局共受理申请3件。\n"
+    "四、存在的不足及改进措施一是公开内容不够丰富。二是更新不够及时。\n"
+)
+
+
+def test_portal_text_with_breadcrumb_and_repeated_title() -> None:
+    rec = build_record(ExtractedDoc(kind="text", text=PORTAL_DEPT))
+    assert (rec.title, rec.agency, rec.year) == ("福州市地方税务局2013年信息公开年度报告", "福州市地方税务局", 2013)
+    assert [s.heading for s in rec.sections] == ["概述", "主动公开政府信息情况", "依申请公开政府信息情况", "存在的不足及改进措施"]
+
+
+def test_generic_body_heading_yields_to_the_title_naming_the_agency() -> None:
+    text = ("2024年政府信息公开工作年度报告\n首页 > 政务公开 > 年报\n"
+            "平潭综合实验区经济发展局2024年政府信息公开工作年度报告\n一、总体情况\n2024年，我局坚持公开为常态。\n")
+    assert find_title(text) == "平潭综合实验区经济发展局2024年政府信息公开工作年度报告"
+    body = "2024年政府信息公开工作年度报告\n一、总体情况\n2024年，我局坚持公开为常态。\n二、主动公开政府信息情况\n略。\n"
+    rec = build_record(ExtractedDoc(kind="html", text=body, title="平潭综合实验区经济发展局2024年政府信息公开工作年度报告_平潭综合实验区"))
+    assert (rec.title, rec.agency) == ("平潭综合实验区经济发展局2024年政府信息公开工作年度报告", "平潭综合实验区经济发展局")
+
+
+def test_a_leading_group_name_is_not_part_of_the_title() -> None:
+    rec = build_record(ExtractedDoc(kind="text", text="福清市政务公开工作领导小组\n福清市2012年政府信息公开工作年度报告\n一、概述\n2012年，我市稳步推进。\n"))
+    assert (rec.title, rec.agency) == ("福清市2012年政府信息公开工作年度报告", "福清市")
+
+
+@pytest.mark.parametrize(
+    ("text", "agency"),
+    [
+        ("2016年政府信息公开工作年度报告\n本报告是根据《中华人民共和国政府信息公开条例》要求，由闽侯县卫生和计划生育局编制。\n"
+         "一、概述\n2016年，我局稳步推进。\n", "闽侯县卫生和计划生育局"),
+        ("2015年政府信息公开工作年度报告\n根据《条例》要求，现公布本局2015年度政府信息公开工作年度报告。\n一、概述\n2015年，我局稳步推进。\n"
+         "二、主动公开情况\n本年共主动公开信息30条。\n\n永泰县财政局\n2016年3月20日\n", "永泰县财政局"),
+    ],
+    ids=["opening", "signature"],
+)
+def test_agency_from_the_opening_sentence_or_the_signature(text: str, agency: str) -> None:
+    assert build_record(ExtractedDoc(kind="text", text=text)).agency == agency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "第一部分 概述2017年，我县稳步推进。\n第二部分 主动公开政府信息情况全年共主动公开信息100条。\n"
+        "第三部分 依申请公开政府信息情况全年收到申请5件。\n第四部分 存在的问题和改进措施一是培训不足。\n",
+        "（一）概述\n2017年，我县稳步推进。\n（二）主动公开政府信息情况\n全年共主动公开信息100条。\n"
+        "（三）依申请公开政府信息情况\n全年收到申请5件。\n（四）存在的问题和改进措施\n一是培训不足。\n",
+    ],
+    ids=["part", "bracket"],
+)
+def test_top_level_headings_numbered_by_part_or_bracket(text: str) -> None:
+    sections = split_sections(text)
+    assert [s.heading for s in sections] == ["概述", "主动公开政府信息情况", "依申请公开政府信息情况", "存在的问题和改进措施"]
+    assert [s.number for s in sections] == ["一", "二", "三", "四"]
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("联系电话：0591-22033456、22033457。", "0591-22033456"),
+        ("联系电话为0591-22033456。", "0591-22033456"),
+        ("电话号码：0591-22033456", "0591-22033456"),
+        ("咨询电话：0591-22033456转8012", "0591-22033456转8012"),
+        ("联系电话：（0591）22033456，传真：0591-22033457", "（0591）22033456"),
+        ("受理公开电话 97 件", None),
+    ],
+)
+def test_phone_numbers_in_flattened_text(text: str, phone: str | None) -> None:
+    assert find_contact(text).phone == phone

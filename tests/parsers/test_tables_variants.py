@@ -8,6 +8,9 @@ single （六） row, blank and "/" cells, stray cells, run-together digits.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from parsers.record import ExtractedDoc, Record
 from parsers.report import build_record
 from parsers.tables import COLUMNS
@@ -307,3 +310,54 @@ def test_label_wrapped_around_its_cells_in_layout_text() -> None:
     )
     rec = _parse(HEAD + text + TAIL)
     assert _table_stats(rec) == _expect(values)
+
+
+def _layout_with_vertical_groups(rows: list[tuple[str, str]], values: dict[str, list[int]]) -> str:
+    """``pdftotext -layout`` of a table whose merged group cells print one character per line:
+    each row line starts with a stray character of 三、本年度办理结果 / （六）其他处理 …, and
+    a wrapped label gets one in front of its second line, inside a keyword (逾期不补 | 六 正)."""
+    stray = iter("三、本年度办理结果（三）不予公开（四）无法提供（五）不予处理（六）其他处理" * 2)
+    lines = ["三、收到和处理政府信息公开申请情况",
+             "                     自然人   商业企业   科研机构   社会公益组织   法律服务机构   其他   总计"]
+    for key, label in rows:
+        own = label.split("\t")[-1]
+        cells = "".join(f"{x:>9}" for x in values[key])
+        if len(own) > 14:
+            lines.append(f"{next(stray)}     {own[:14]}")
+            lines.append(f"{next(stray)}     {own[14:]:<30}{cells}")
+        else:
+            lines.append(f"{next(stray)}     {own:<30}{cells}")
+    return "\n".join(lines) + "\n"
+
+
+def test_layout_text_tolerates_stray_characters_in_front_of_row_labels() -> None:
+    values = _values(ROWS_2021)
+    values["other.overdue_correction"] = [2, 0, 0, 0, 0, 0, 2]
+    values["granted"] = [1, 1, 0, 0, 1, 0, 3]
+    text = HEAD + _layout_with_vertical_groups(ROWS_2021, values) + TAIL
+    assert "逾期不补\n）     正、行政机关" in text  # the keyword 不补正 is cut by a stray character
+    rec = _parse(text)
+    assert _table_stats(rec) == _expect(values)
+    assert rec.table_source == "text"
+
+
+def test_2019_tables_flattened_with_cells_run_together(corpus_dir: Path) -> None:
+    """The real 大渡口 2020 report (2019 format) as a portal page flattens it: every line run
+    into the next, the cells of a row run together ("行政许可696-3215718"). Rows whose own
+    arithmetic is misprinted are read by the columns; a 第二十条 row that splits more than one
+    way keeps only the cells every reading agrees on: never a shifted cell."""
+    expected = json.loads((corpus_dir / "expected" / "chongqing_dadukou_2020.json").read_text("utf-8"))
+    source = (corpus_dir / "text" / "chongqing_dadukou_2020.txt").read_text("utf-8")
+    flat = "".join(line.replace("\t", "") for line in source.splitlines())
+    rec = _parse(flat)
+    skip = set(expected.get("not_graded", []))
+    want = {k: v for k, v in expected["stats"].items() if k not in skip}
+    got = {k: v for k, v in rec.stats.items() if k not in skip}
+    assert rec.format == "2019"
+    assert not {k: v for k, v in got.items() if k in want and want[k] != v}  # nothing shifted
+    assert not set(got) - set(want)
+    missing = set(want) - set(got)
+    assert missing and all(k.startswith("art20.") for k in missing)  # only ambiguous 第二十条 cells left out
+    assert rec.stats["art20.licensing.prior"] == 696 and rec.stats["art20.rules.public_total"] == 0
+    assert any("split more than one way" in w for w in rec.warnings)
+    assert [s.heading for s in rec.sections] == expected["section_headings"]
