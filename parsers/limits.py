@@ -56,8 +56,9 @@ class Limits:
     max_zip_ratio: float = 200.0
     #: run PDF parsing in the bounded worker (False: in-process, for benchmarks)
     isolate: bool = True
-    #: seconds one page of OCR may take (a scanned A4 page takes 3–6 s on one core)
-    ocr_page_timeout: float = 30.0
+    #: seconds one page of OCR may take (a scanned A4 page takes ~5 s of one core; the
+    #: cap stops a pathological page, with room for a machine shared by other work)
+    ocr_page_timeout: float = 60.0
     #: documents with more pages to OCR are refused (a scan of 300 pages would hold a
     #: worker for half an hour)
     max_ocr_pages: int = 40

@@ -233,8 +233,9 @@ def ocr_pixels(pixels: Any, *, page: int, width_pt: float, height_pt: float) -> 
     cos_t, sin_t = math.cos(turn), math.sin(turn)
     cx, cy = img_w / 2, img_h / 2
     sx, sy = width_pt / img_w, height_pt / img_h
-    for item in result or []:
-        line = _Line.of(item)
+    lines = [_Line.of(item) for item in result or []]
+    lines += _missed_numbers(pixels, lines)
+    for line in lines:
         if _maybe_cell(line):
             line = _reread_as_number(pixels, line)
         chars = _mask_doubtful(line, out.doubtful)
@@ -342,6 +343,56 @@ def _reread_as_number(pixels: Any, line: _Line) -> _Line:
     if not chars or not scores or not all(c in _NUMBER_CHARS for c in chars) or not text[0].isdigit():
         return line
     return _Line(line.quad, chars, _spread(line.quad, len(chars)), scores)
+
+
+def _missed_numbers(pixels: Any, lines: list[_Line]) -> list[_Line]:
+    """Numbers detection missed: ink outside every detected line, glyph-sized, read as digits.
+
+    A lone "1" in a ruled cell is a stroke two or three pixels wide; detection's text
+    regions shrink it to nothing (the 淮安 table page: four 1s, no box, four cells lost).
+    Ink left after the page's rules and every detected line are masked out is grouped
+    into glyph-sized runs, and a run is kept only if it reads as digits.
+    """
+    import cv2
+    import numpy as np
+
+    heights = [min(math.dist(ln.quad[0], ln.quad[3]), math.dist(ln.quad[0], ln.quad[1])) for ln in lines]
+    if not heights:
+        return []
+    line_h = float(np.median(heights))
+    grey = pixels.min(axis=2) if pixels.ndim == 3 else pixels
+    ink = (grey < np.percentile(grey, 90) * 0.6).astype(np.uint8)
+    long = max(int(line_h * 1.5), 8)
+    rules = cv2.bitwise_or(
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (long, 1))),
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, long))),
+    )
+    ink &= 1 - cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    for ln in lines:
+        cv2.fillPoly(ink, [np.asarray(ln.quad, dtype=np.int32)], 0)
+    count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    glyphs = [(int(x), int(y), int(w), int(h)) for x, y, w, h, _area in stats[1:count]
+              if 0.35 * line_h <= h <= 1.2 * line_h and w <= 1.5 * h]
+    glyphs.sort(key=lambda g: (g[1] // max(int(line_h), 1), g[0]))
+    runs: list[list[int]] = []
+    for x, y, w, h in glyphs:  # neighbours on one baseline, less than a glyph apart: one number
+        if runs and abs(y - runs[-1][1]) < 0.3 * line_h and x - runs[-1][2] < 0.6 * h:
+            run = runs[-1]
+            run[1], run[2], run[3] = min(run[1], y), max(run[2], x + w), max(run[3], y + h)
+        else:
+            runs.append([x, y, x + w, y + h])
+    starts = [(min(x for x, _ in ln.quad), min(y for _, y in ln.quad), max(y for _, y in ln.quad)) for ln in lines]
+    out = []
+    for x0, y0, x1, y1 in runs:
+        if any(0 <= lx - x1 <= line_h and ly0 < y1 and ly1 > y0 for lx, ly0, ly1 in starts):
+            continue  # the numbering of a detected label ("4" of "4.保护第三方…"), not a cell
+        m = max((y1 - y0) // 3, 2)
+        quad = [(float(x0 - m), float(y0 - m)), (float(x1 + m), float(y0 - m)),
+                (float(x1 + m), float(y1 + m)), (float(x0 - m), float(y1 + m))]
+        line = _reread_as_number(pixels, _Line(quad, ["?"], [quad], [0.0]))
+        if line.chars != ["?"] and "".join(line.chars).isdigit():
+            out.append(line)
+    return out
 
 
 @dataclass(slots=True)
