@@ -22,6 +22,13 @@ system-deps:
 	  (apt-get install -y -qq antiword >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq antiword >/dev/null)) ; } || \
 	  echo "note: antiword not installed; .doc attachments will be reported as unsupported"
 
+# The scan tests rasterise the simulator's PDFs (reportlab's STSong-Light, not embedded):
+# pdfium draws them with a system CJK font. OCR itself needs nothing from Debian (the
+# models are inside the rapidocr-onnxruntime wheel).
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq fonts-wqy-microhei >/dev/null)) ; } || \
+	  echo "note: no CJK font installed; the scan tests cannot draw the simulator's PDFs"
+
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run mypy
