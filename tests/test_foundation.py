@@ -68,5 +68,5 @@ def test_record_round_trips_through_dict() -> None:
     assert Record.from_dict(rec.to_dict()) == rec
     assert list(rec.to_dict()) == [
         "title", "year", "agency", "format", "published_at", "period_start", "period_end",
-        "contact", "sections", "stats", "checks", "warnings",
+        "contact", "sections", "stats", "checks", "warnings", "table_source",
     ]
