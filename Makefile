@@ -17,8 +17,10 @@ setup: .venv/.synced system-deps
 	@touch $@
 
 # Best effort: legacy .doc reports need antiword; without it the parser says
-# "unsupported: install antiword" instead of failing. `panel --plot` PNGs want a CJK
-# font for agency names (SVGs keep text as text); without one they show boxes.
+# "unsupported: install antiword" instead of failing. A CJK font: `panel --plot` PNGs
+# draw agency names with it, and the scan tests rasterise the simulator's PDFs (reportlab's
+# STSong-Light, not embedded), which pdfium draws with a system font. OCR itself needs
+# nothing from Debian (the models are inside the rapidocr-onnxruntime wheel).
 system-deps:
 	@command -v antiword >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get install -y -qq antiword >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq antiword >/dev/null)) ; } || \
@@ -26,9 +28,9 @@ system-deps:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null)) ; } || \
 	  echo "note: chromium not installed; tests/flows/test_ui_offline.py needs it (apt-get install chromium)"
-	@[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq fonts-wqy-microhei >/dev/null)) ; } || \
-	  echo "note: no CJK font installed; agency names in panel --plot PNGs will show as boxes"
+	  echo "note: no CJK font installed; panel --plot PNGs show boxes, and the scan tests cannot draw the simulator's PDFs"
 
 lint: setup
 	$(UV) run ruff check .

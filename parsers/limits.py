@@ -20,16 +20,17 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from parsers.errors import ParseError
 
-__all__ = ["Limits", "check_size", "exit_with", "run_command", "run_isolated", "shutdown_pool"]
+__all__ = ["Limits", "check_size", "exit_with", "page_deadline", "run_command", "run_isolated", "shutdown_pool"]
 
 T = TypeVar("T")
 
@@ -46,14 +47,21 @@ class Limits:
     timeout: float = 60.0
     #: PDFs with more pages are refused (an annual report has 5–40)
     max_pdf_pages: int = 300
-    #: address-space cap for the PDF worker process
-    memory_bytes: int = 1536 * MB
+    #: address-space cap for the PDF worker process; OCR of a page needs ~1.2 GB of address
+    #: space (OpenCV and onnxruntime map 0.6 GB on import), so 1.5 GB no longer sufficed
+    memory_bytes: int = 3072 * MB
     #: DOCX: total uncompressed size of all zip members
     max_unzipped_bytes: int = 200 * MB
     #: DOCX: uncompressed/compressed ratio, whole archive and per member
     max_zip_ratio: float = 200.0
     #: run PDF parsing in the bounded worker (False: in-process, for benchmarks)
     isolate: bool = True
+    #: seconds one page of OCR may take (a scanned A4 page takes ~5 s of one core; the
+    #: cap stops a pathological page, with room for a machine shared by other work)
+    ocr_page_timeout: float = 60.0
+    #: documents with more pages to OCR are refused (a scan of 300 pages would hold a
+    #: worker for half an hour)
+    max_ocr_pages: int = 40
 
     @classmethod
     def from_settings(cls, settings: Any) -> Limits:
@@ -249,3 +257,29 @@ def run_command(argv: Sequence[str], *, timeout: float, what: str) -> str:
         detail = message[-1] if message else f"exit code {proc.returncode}"
         raise ParseError("corrupt", f"corrupt: {what} failed: {detail}")
     return proc.stdout.decode("utf-8", "replace")
+
+
+@contextmanager
+def page_deadline(seconds: float) -> Iterator[None]:
+    """Give one page of OCR its own ``seconds``, pausing the document's clock meanwhile.
+
+    Inside a parse worker a document runs under SIGALRM (``flows.parsing``); OCR of a
+    scan takes seconds a page, so the document's cap would be spent on its first pages.
+    Each page gets the per-page cap instead, and the document's remaining time resumes
+    after it. Without a running alarm (``run_isolated`` bounds its worker from outside,
+    or no bound at all) this does nothing.
+    """
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    remaining, _interval = signal.getitimer(signal.ITIMER_REAL)
+    if remaining <= 0:
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, remaining)

@@ -24,7 +24,7 @@ from typing import Any, cast
 from parsers.errors import ErrorKind, ParseError
 from parsers.layout import Box, Rule, read_pages
 from parsers.limits import Limits, run_isolated
-from parsers.record import ExtractedDoc
+from parsers.record import ExtractedDoc, TableSource
 
 __all__ = ["extract_pdf", "pdf_pages"]
 
@@ -200,9 +200,18 @@ def extract_pdf(data: bytes, limits: Limits) -> ExtractedDoc:
     if result[0] == "error":
         raise ParseError(cast(ErrorKind, result[1]), cast(str, result[2]))
     _, texts, ocr, tables, layout_warnings = cast(tuple[str, list[str], list[int], int, list[str]], result)
+    warnings: list[str] = []
+    source: TableSource | None = "pdf-layout" if tables else None
+    if ocr:  # scanned pages: OCR them alone, the text layer of the others stands
+        from parsers.ocr import read_scanned_pages
+
+        scanned = read_scanned_pages(data, ocr, len(texts), limits)
+        for number in ocr:
+            texts[number - 1] = scanned.pages[number - 1]
+        warnings += scanned.warnings
+        source = "ocr" if scanned.tables else source
     meaningful = sum(len(_CJK.findall(t)) + len(re.findall(r"[A-Za-z0-9]", t)) for t in texts)
-    if meaningful < _MIN_DOC_CHARS or (len(ocr) == len(texts) and not any(_CJK.search(t) for t in texts)):
-        raise ParseError("no_text_layer", "no text layer, OCR needed")
-    warnings = [f"page {p}: no text layer, OCR needed" for p in ocr] + list(layout_warnings)
-    return ExtractedDoc(kind="pdf", text="\n\n".join(texts), warnings=warnings,
-                        table_source="pdf-layout" if tables else None)
+    if meaningful < _MIN_DOC_CHARS or not any(_CJK.search(t) for t in texts):
+        raise ParseError("no_text_layer", "no text layer, and OCR found no text on its pages")
+    return ExtractedDoc(kind="pdf", text="\n\n".join(texts), warnings=warnings + list(layout_warnings),
+                        table_source=source)

@@ -46,12 +46,13 @@ def test_the_per_character_path_reads_what_the_one_call_path_reads(
     assert "政府信息公开" in "".join(fast[1])
 
 
-def test_image_only_pdf_needs_ocr() -> None:
+def test_image_only_pdf_without_text_is_refused_after_ocr() -> None:
+    """Pictures of bars, no writing: OCR runs on every page, finds no text, the refusal stands."""
     with pytest.raises(ParseError) as info:
         extract(pdf_image_only(), filename="scan.pdf")
     assert info.value.kind == "no_text_layer"
-    assert info.value.reason == "no text layer, OCR needed"
-    assert str(info.value) == "scan.pdf: no text layer, OCR needed"
+    assert info.value.reason == "no text layer, and OCR found no text on its pages"
+    assert str(info.value) == "scan.pdf: no text layer, and OCR found no text on its pages"
 
 
 def test_page_cap() -> None:

@@ -68,7 +68,7 @@ def test_encrypted_pdf(corpus_dir: Path) -> None:
 
 def test_image_only_pdf() -> None:
     err = _kind(pdf_image_only(), filename="scan.pdf")
-    assert err.kind == "no_text_layer" and err.reason == "no text layer, OCR needed"
+    assert err.kind == "no_text_layer" and err.reason == "no text layer, and OCR found no text on its pages"
 
 
 def test_size_cap_refuses_before_parsing(report_pdf: bytes) -> None:
