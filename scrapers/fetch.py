@@ -168,14 +168,8 @@ async def fetch_report(client: SourceClient, candidate: Candidate,
     attachment, and the page is parsed), so it is read back from the raw archive rather
     than downloaded again; if the archive lost it, the page is asked for unconditionally.
     """
-    page = await fetch_document(client, candidate.url, "page", validators)
-    if page.outcome == "unchanged" and page.body is None and candidate.url in reread:
-        body = client.archive.get_intact(page.sha256)
-        if body is None:
-            page = await fetch_document(client, candidate.url, "page", validators, conditional=False)
-        else:
-            page.body = body
-            page.archive_path = str(client.archive.path_for(page.sha256 or ""))
+    again = candidate.url in reread
+    page = await _with_body(client, candidate.url, "page", validators, again)
     report = FetchedReport(candidate=candidate, page=page)
     if page.outcome in ("failed", "blocked") or page.body is None:
         return report
@@ -183,5 +177,21 @@ async def fetch_report(client: SourceClient, candidate: Candidate,
     if target is None:
         return report
     # a refused attachment URL fails inside ``fetch`` like any other, so it is in the fetch log
-    report.attachment = await fetch_document(client, target, "attachment", validators)
+    report.attachment = await _with_body(client, target, "attachment", validators, again)
     return report
+
+
+async def _with_body(client: SourceClient, url: str, role: Literal["page", "attachment"],
+                     validators: Mapping[str, Validators] | None, needed: bool) -> FetchedDoc:
+    """``fetch_document``; when the body is ``needed`` (its report is to be parsed) and the
+    answer was 304, the body comes from this crawl's raw archive, or, if the archive does not
+    hold it (lost, or another process's archive stored it), from an unconditional request."""
+    doc = await fetch_document(client, url, role, validators)
+    if doc.outcome != "unchanged" or doc.body is not None or not needed:
+        return doc
+    body = client.archive.get_intact(doc.sha256)
+    if body is None:
+        return await fetch_document(client, url, role, validators, conditional=False)
+    doc.body = body
+    doc.archive_path = str(client.archive.path_for(doc.sha256 or ""))
+    return doc
