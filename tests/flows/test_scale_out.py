@@ -92,6 +92,8 @@ def test_two_workers_split_a_crawl_without_duplicate_work(data_db: str, prefect_
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_LEVEL": "INFO",
+        # the workers' logs are read after they are stopped: nothing may sit in a buffer
+        "PYTHONUNBUFFERED": "1",
     }
     env.pop("PREFECT_API_URL", None)
     procs: list[subprocess.Popen[bytes]] = []
@@ -172,7 +174,8 @@ def test_two_workers_split_a_crawl_without_duplicate_work(data_db: str, prefect_
             w: sum(f"Flow run '{s['name']}' submitted to infrastructure" in text for s in states)
             for w, text in worker_logs.items()
         }
-        assert sum(taken.values()) == len(keys) and all(n >= 1 for n in taken.values()), taken
+        assert sum(taken.values()) == len(keys) and all(n >= 1 for n in taken.values()), (
+            taken, {w: text[-3000:] for w, text in worker_logs.items()})
 
         # no duplicate work: one crawl run per source, each report page requested once
         import sqlalchemy as sa
