@@ -537,11 +537,11 @@ async def crawl_one(
         result.error = f"{result.error}; {note}" if result.error else note
     if result.state == "completed" and (result.failed or result.blocked or result.parse_failed):
         result.state = "partial"
+        counts = [f"{n} {what}" for n, what in ((result.failed + result.blocked, "not fetched"),
+                                                 (result.parse_failed, "not parsed")) if n]
         first = result.failures[0] if result.failures else None
-        result.error = (
-            f"{result.failed + result.blocked} reports not fetched, {result.parse_failed} not parsed"
-            + (f"; first: {first.url}: {first.reason}" if first else "")
-        )
+        result.error = f"{result.discovered} reports, {' and '.join(counts)}" + (
+            f", e.g. {first.reason}" if first else "")
     result.seconds = time.perf_counter() - started
     res.progress(source.key, "finished", result)
     return result
