@@ -19,14 +19,13 @@ Run alone: ``uv run python -m bench panel [--quick]``.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.storage import _postgres, _row, _sqlite, template
+from bench.storage import _row, on_both_engines, template
 
 YEARS = range(2015, 2025)
 BATCH = 200
@@ -169,17 +168,7 @@ def _measure(engine_name: str, url: str, n: int) -> list[dict[str, Any]]:
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    n = 5_000 if quick else 100_000
-    rows: list[dict[str, Any]] = []
-    with _sqlite() as url:
-        rows += _measure("sqlite", url, n)
-    pg = os.environ.get("GOVREPORTS_TEST_PG_URL")
-    if pg:
-        with _postgres(pg) as url:
-            rows += _measure("postgres", url, n)
-    else:
-        rows.append(_row("panel.postgres.store_reports", float("nan"), "reports/s", "skipped: GOVREPORTS_TEST_PG_URL unset"))
-    return rows
+    return on_both_engines(_measure, 5_000 if quick else 100_000, "panel.postgres.store_reports", "reports/s")
 
 
 if __name__ == "__main__":

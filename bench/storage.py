@@ -239,25 +239,23 @@ def _row(name: str, value: float, unit: str, note: str) -> dict[str, Any]:
     return {"name": name, "value": round(value, 3), "unit": unit, "note": note}
 
 
-def run(quick: bool = False) -> list[dict[str, Any]]:
-    n = 400 if quick else 2000
+def on_both_engines(measure: Any, n: int, skipped_row: str, unit: str) -> list[dict[str, Any]]:
+    """``measure(engine, url, n)`` on a fresh SQLite file and, when ``GOVREPORTS_TEST_PG_URL``
+    names a server, on a fresh PostgreSQL database; else one NaN row saying why."""
     rows: list[dict[str, Any]] = []
     with _sqlite() as url:
-        rows += _measure("sqlite", url, n)
+        rows += measure("sqlite", url, n)
     pg = os.environ.get("GOVREPORTS_TEST_PG_URL")
     if pg:
         with _postgres(pg) as url:
-            rows += _measure("postgres", url, n)
+            rows += measure("postgres", url, n)
     else:
-        rows.append(
-            _row(
-                "storage.postgres.insert_full_reports",
-                float("nan"),
-                "reports/s",
-                "skipped: GOVREPORTS_TEST_PG_URL unset",
-            )
-        )
+        rows.append(_row(skipped_row, float("nan"), unit, "skipped: GOVREPORTS_TEST_PG_URL unset"))
     return rows
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    return on_both_engines(_measure, 400 if quick else 2000, "storage.postgres.insert_full_reports", "reports/s")
 
 
 if __name__ == "__main__":
