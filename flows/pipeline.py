@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from scrapers.archive import RawArchive
     from scrapers.catalog import Politeness, Source
     from scrapers.http import SourceClient, Web
-    from scrapers.model import Candidate, FetchedReport, FetchLogEntry
+    from scrapers.model import Candidate, FetchedReport, FetchLogEntry, Validators
     from storage import DocumentItem, FetchEntry, ReportItem, Store, StoredSource, UpsertCounts
 
 __all__ = ["OWNER", "CrawlResources", "ProgressFn", "RunPlan", "run_sources", "write_reports"]
@@ -289,7 +289,7 @@ async def discover_source(source: Source, client: SourceClient) -> list[Candidat
 
 async def fetch_batch(
     res: CrawlResources, writer: Writer, client: SourceClient, batch: Sequence[Candidate],
-    state: StoredSource, run_id: str,
+    state: StoredSource, validators: Mapping[str, Validators], run_id: str,
 ) -> list[FetchedReport]:
     """Fetch one batch concurrently with conditional requests (the client keeps per-host
     politeness), then store what was fetched: documents (validators, errors) and the log.
@@ -298,11 +298,9 @@ async def fetch_batch(
     finished without refetching: the retry gets 304s and parses those bytes from the
     archive (``reread``: the pages whose report is not stored yet).
     """
-    from scrapers import Validators, fetch_report
+    from scrapers import fetch_report
 
     reread = frozenset(c.url for c in batch if c.url not in state.done)
-    # storage and the crawler each own a Validators type (neither imports the other)
-    validators = {u: Validators(v.etag, v.last_modified, v.sha256) for u, v in state.validators.items()}
     fetched = list(
         await asyncio.gather(*(fetch_report(client, c, validators, reread=reread) for c in batch))
     )
@@ -557,14 +555,20 @@ async def _run_batches(
     state: StoredSource, result: SourceResult,
 ) -> None:
     """Fetch batch n+1 while batch n is parsed and stored (at most ``PREFETCH`` waiting)."""
+    from scrapers import Validators
+
     queue: asyncio.Queue[list[FetchedReport] | None] = asyncio.Queue(maxsize=PREFETCH)
     size = max(1, res.batch_size)
+    # once per source, not per batch: storage and the crawler each own a Validators type
+    # (neither imports the other)
+    validators = {u: Validators(v.etag, v.last_modified, v.sha256) for u, v in state.validators.items()}
 
     async def producer() -> None:
         try:
             for i in range(0, len(candidates), size):
                 t0 = time.perf_counter()
-                fetched = await fetch_batch(res, writer, client, candidates[i : i + size], state, result.run_id)
+                fetched = await fetch_batch(res, writer, client, candidates[i : i + size], state, validators,
+                                            result.run_id)
                 result.stage_seconds["fetch"] += time.perf_counter() - t0
                 await queue.put(fetched)
         finally:
